@@ -1,0 +1,67 @@
+using NodaTime;
+
+namespace Campaigns.Domain.Contacts;
+
+/// <summary>A contact as the client gave it: who to call, and the fields passed into the script at call time.</summary>
+/// <param name="Phone">The number to dial; unique within a campaign.</param>
+/// <param name="Name">The contact's name, required by the API.</param>
+/// <param name="TimeZone">An IANA zone id the client gave for this contact (field <c>timezone</c>), else null.</param>
+/// <param name="CustomFields">Every other key of the contact object, values kept verbatim as JSON.</param>
+public sealed record ContactSpec(PhoneNumber Phone, string Name, string? TimeZone, CustomFields CustomFields);
+
+/// <summary>
+/// The custom fields of a contact: names in the order the client sent them, each value the exact JSON
+/// text the client sent (a string stays a string, a number stays a number).
+/// </summary>
+public sealed record CustomFields(IReadOnlyList<KeyValuePair<string, string>> RawJsonByName)
+{
+    public static readonly CustomFields None = new([]);
+
+    public int Count => RawJsonByName.Count;
+}
+
+/// <summary>Where a contact is in its campaign.</summary>
+public enum ContactStatus
+{
+    /// <summary>Not dialed yet, or waiting for its next attempt.</summary>
+    Pending,
+    /// <summary>Removed by the operator before it was called; never dialed.</summary>
+    Removed,
+    /// <summary>A call is in progress.</summary>
+    Dialing,
+    /// <summary>Done: answered (with the agent's disposition) or not reachable after its last attempt.</summary>
+    Resolved,
+}
+
+/// <summary>The stored state of one contact of a campaign.</summary>
+public sealed record ContactState(
+    ContactSpec Spec,
+    ContactStatus Status,
+    int Attempts,
+    string? LastDisposition,
+    Instant? NextAttemptAt)
+{
+    /// <summary>"Already called" in the API's sense: at least one attempt has been started.</summary>
+    public bool HasBeenCalled => Attempts > 0 || Status is ContactStatus.Dialing or ContactStatus.Resolved;
+}
+
+public static class ContactStatusNames
+{
+    public static string ToWire(this ContactStatus status) => status switch
+    {
+        ContactStatus.Pending => "pending",
+        ContactStatus.Removed => "removed",
+        ContactStatus.Dialing => "dialing",
+        ContactStatus.Resolved => "resolved",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
+    };
+
+    public static ContactStatus FromWire(string text) => text switch
+    {
+        "pending" => ContactStatus.Pending,
+        "removed" => ContactStatus.Removed,
+        "dialing" => ContactStatus.Dialing,
+        "resolved" => ContactStatus.Resolved,
+        _ => throw new FormatException($"Unknown contact status '{text}'"),
+    };
+}

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Campaigns.Functions.Campaigns;
+using Campaigns.Functions.Http;
+using Campaigns.Functions.Http.Auth;
+using Campaigns.Functions.Http.V1;
+using Campaigns.Functions.Storage;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Json;
+using Scalar.AspNetCore;
+
+namespace Campaigns.Functions.Hosting;
+
+/// <summary>
+/// The composition root. The same app serves three ways: under the Azure Functions host as a custom handler
+/// (port from <c>FUNCTIONS_CUSTOMHANDLER_PORT</c>), from <c>./run.sh</c> (port from <c>PORT</c>, default 7071), and
+/// in tests (a free port).
+/// </summary>
+public static class CampaignsApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        ConfigureUrls(builder);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = JsonBody.MaxBytes);
+
+        var storage = new StorageOptions();
+        builder.Configuration.GetSection("Storage").Bind(storage);
+        if (builder.Configuration["AzureWebJobsStorage"] is { Length: > 0 } connection)
+            storage.ConnectionString = connection;
+
+        var services = builder.Services;
+        services.AddSingleton(storage);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => CampaignTables.CreateService(sp.GetRequiredService<StorageOptions>()));
+        services.AddSingleton(sp => new CampaignTables(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<StorageOptions>()));
+        services.AddSingleton<CampaignStore>();
+        services.AddSingleton<ContactStore>();
+        services.AddSingleton<CampaignCommands>();
+        services.AddSingleton<ApiKeys>();
+        services.AddMemoryCache();
+        services.AddProblemDetails();
+        services.Configure<JsonOptions>(options =>
+        {
+            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            options.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
+        });
+        services.AddOpenApi("v1", options =>
+        {
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Campaigns";
+                document.Info.Description =
+                    "Outbound-call campaign scheduler for AI voice agents. Authenticate with 'Authorization: Bearer <API key>' " +
+                    "or the same key as the access_token cookie. Errors are RFC 9457 problem+json.";
+                return Task.CompletedTask;
+            });
+        });
+
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseExceptionHandler(errorApp => errorApp.Run(WriteUnhandledProblemAsync));
+        app.UseStatusCodePages();
+
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/scalar", options => options.WithTitle("Campaigns API reference"));
+        app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
+        app.MapCampaignsV1();
+        return app;
+    }
+
+    /// <summary>Creates the tables and, when <c>CAMPAIGNS_DEV_API_KEY</c> is set, the dev account with that key.</summary>
+    public static async Task InitializeAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        await app.Services.GetRequiredService<CampaignTables>().EnsureCreatedAsync(cancellationToken);
+        if (app.Configuration["CAMPAIGNS_DEV_API_KEY"] is { Length: > 0 } devKey)
+        {
+            var time = app.Services.GetRequiredService<TimeProvider>();
+            await app.Services.GetRequiredService<ApiKeys>().RegisterAsync("acct_dev", "Development account", devKey, time.GetUtcNow(), cancellationToken);
+        }
+    }
+
+    private static void ConfigureUrls(WebApplicationBuilder builder)
+    {
+        // Under the Functions host, the custom handler must listen where the host tells it to.
+        if (builder.Configuration["FUNCTIONS_CUSTOMHANDLER_PORT"] is { Length: > 0 } handlerPort)
+        {
+            builder.WebHost.UseUrls($"http://127.0.0.1:{handlerPort}");
+            return;
+        }
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            var port = builder.Configuration["PORT"] is { Length: > 0 } p ? p : "7071";
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        }
+    }
+
+    /// <summary>The last line of defence: a 500 problem without internals (they go to the log, never the client).</summary>
+    private static async Task WriteUnhandledProblemAsync(HttpContext http)
+    {
+        var error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var status = error is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
+        http.Response.StatusCode = status;
+        var detail = status == StatusCodes.Status413PayloadTooLarge
+            ? $"Request bodies are limited to {JsonBody.MaxBytes} bytes."
+            : status < 500 ? "The request could not be read." : "An unexpected error occurred; it has been logged.";
+        await Results.Problem(statusCode: status, detail: detail).ExecuteAsync(http);
+    }
+}

@@ -1,0 +1,165 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Campaigns.Domain.Campaigns;
+using Campaigns.Domain.Languages;
+using Campaigns.Domain.Scheduling;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Campaigns.Functions.Storage;
+
+/// <summary>A campaign as stored: the Domain value, its account, contact shard count and the row's ETag.</summary>
+internal sealed record StoredCampaign(string AccountId, Campaign Campaign, int ContactShards, ETag ETag);
+
+/// <summary>Filters and paging of <c>GET /v1/campaigns</c>.</summary>
+internal sealed record CampaignQuery(CampaignStatus? Status, Instant? CreatedFrom, Instant? CreatedTo, int Limit, int Offset);
+
+/// <summary>
+/// Campaign rows: table <c>campaigns</c>, PartitionKey = account id, RowKey = campaign id (newest first, see
+/// <see cref="CampaignIds"/>). Idempotency records of create requests live in the same partition
+/// (RowKey <c>idem_{sha256}</c>) so that a campaign and its idempotency record are written in one transaction.
+/// </summary>
+internal sealed class CampaignStore(CampaignTables tables)
+{
+    private const string IdempotencyPrefix = "idem_";
+    private static readonly LocalDateTimePattern LocalPattern = LocalDateTimePattern.ExtendedIso;
+
+    /// <summary>
+    /// Inserts a new campaign row (insert-only: a clash means the id or idempotency key exists).
+    /// Returns the stored row, or, when <paramref name="idempotencyKeyHash"/> was seen before, the id of the campaign
+    /// that the first request created.
+    /// </summary>
+    public async Task<(StoredCampaign? Created, string? ExistingId)> InsertAsync(
+        string accountId, Campaign campaign, int contactShards, string? idempotencyKeyHash, CancellationToken cancellationToken)
+    {
+        var entity = ToEntity(accountId, campaign, contactShards);
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, entity) };
+        if (idempotencyKeyHash is not null)
+        {
+            actions.Add(new(TableTransactionActionType.Add, new TableEntity(accountId, IdempotencyPrefix + idempotencyKeyHash)
+            {
+                ["CampaignId"] = campaign.Id,
+            }));
+        }
+        try
+        {
+            var response = await tables.Campaigns.SubmitTransactionAsync(actions, cancellationToken);
+            return (new StoredCampaign(accountId, campaign, contactShards, response.Value[0].Headers.ETag ?? default), null);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409 && idempotencyKeyHash is not null)
+        {
+            var existing = await tables.Campaigns.GetEntityIfExistsAsync<TableEntity>(
+                accountId, IdempotencyPrefix + idempotencyKeyHash, cancellationToken: cancellationToken);
+            if (existing.HasValue && existing.Value!.GetString("CampaignId") is { } id)
+                return (null, id);
+            throw;
+        }
+    }
+
+    /// <summary>The campaign an earlier create request with the same idempotency key made, if any.</summary>
+    public async Task<StoredCampaign?> FindByIdempotencyKeyAsync(string accountId, string keyHash, CancellationToken cancellationToken)
+    {
+        var record = await tables.Campaigns.GetEntityIfExistsAsync<TableEntity>(accountId, IdempotencyPrefix + keyHash, cancellationToken: cancellationToken);
+        return record.HasValue && record.Value!.GetString("CampaignId") is { } id ? await GetAsync(accountId, id, cancellationToken) : null;
+    }
+
+    public async Task<StoredCampaign?> GetAsync(string accountId, string campaignId, CancellationToken cancellationToken)
+    {
+        if (!CampaignIds.IsWellFormed(campaignId))
+            return null;
+        var response = await tables.Campaigns.GetEntityIfExistsAsync<TableEntity>(accountId, campaignId, cancellationToken: cancellationToken);
+        return response.HasValue ? FromEntity(response.Value!) : null;
+    }
+
+    /// <summary>Replaces a campaign row if it still has <see cref="StoredCampaign.ETag"/>; a lost race raises <see cref="ConcurrencyConflictException"/>.</summary>
+    public async Task<StoredCampaign> ReplaceAsync(StoredCampaign stored, Campaign updated, CancellationToken cancellationToken)
+    {
+        var entity = ToEntity(stored.AccountId, updated, stored.ContactShards);
+        try
+        {
+            var response = await tables.Campaigns.UpdateEntityAsync(entity, stored.ETag, TableUpdateMode.Replace, cancellationToken);
+            return stored with { Campaign = updated, ETag = response.Headers.ETag ?? default };
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            throw new ConcurrencyConflictException($"Campaign {updated.Id} changed concurrently", ex);
+        }
+    }
+
+    /// <summary>One page of an account's campaigns, newest first, and whether more follow.</summary>
+    public async Task<(IReadOnlyList<StoredCampaign> Page, bool HasMore)> ListAsync(
+        string accountId, CampaignQuery query, CancellationToken cancellationToken)
+    {
+        var lower = query.CreatedTo is { } to ? CampaignIds.LowerBoundCreatedAtOrBefore(to) : CampaignIds.Prefix;
+        var upper = query.CreatedFrom is { } from ? CampaignIds.UpperBoundCreatedAtOrAfter(from) : "cmp`"; // '`' follows '_'
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey ge {lower} and RowKey lt {upper}");
+        if (query.Status is { } status)
+            filter += " and " + TableClient.CreateQueryFilter($"Status eq {status.ToWire()}");
+
+        var page = new List<StoredCampaign>(query.Limit);
+        var skipped = 0;
+        var pageSize = Math.Min(1000, query.Offset + query.Limit + 1);
+        await foreach (var entity in tables.Campaigns.QueryAsync<TableEntity>(filter, maxPerPage: pageSize, cancellationToken: cancellationToken))
+        {
+            if (skipped < query.Offset)
+            {
+                skipped++;
+                continue;
+            }
+            if (page.Count == query.Limit)
+                return (page, true);
+            page.Add(FromEntity(entity));
+        }
+        return (page, false);
+    }
+
+    private static TableEntity ToEntity(string accountId, Campaign c, int contactShards) => new(accountId, c.Id)
+    {
+        ["Name"] = c.Name,
+        ["ScriptId"] = c.ScriptId,
+        ["Language"] = c.Language.Value,
+        ["ScheduleStart"] = c.Schedule is null ? null : LocalPattern.Format(c.Schedule.Start),
+        ["ScheduleEnd"] = c.Schedule is null ? null : LocalPattern.Format(c.Schedule.End),
+        ["ScheduleZone"] = c.Schedule?.Zone.Id,
+        ["MaxAttempts"] = c.MaxAttempts,
+        ["RetryIntervalMinutes"] = c.RetryIntervalMinutes,
+        ["TotalContacts"] = c.TotalContacts,
+        ["ContactShards"] = contactShards,
+        ["Status"] = c.Status.ToWire(),
+        ["CreatedAt"] = c.CreatedAt.ToDateTimeOffset(),
+        ["UpdatedAt"] = c.UpdatedAt.ToDateTimeOffset(),
+        ["CallsMade"] = c.Counters.CallsMade,
+        ["CallsConnected"] = c.Counters.CallsConnected,
+        ["Dispositions"] = JsonSerializer.Serialize(c.Counters.DispositionSummary),
+    };
+
+    private static StoredCampaign FromEntity(TableEntity e)
+    {
+        CampaignSchedule? schedule = null;
+        if (e.GetString("ScheduleZone") is { } zoneId)
+        {
+            schedule = CampaignSchedule.Create(
+                LocalPattern.Parse(e.GetString("ScheduleStart")!).Value,
+                LocalPattern.Parse(e.GetString("ScheduleEnd")!).Value,
+                DateTimeZoneProviders.Tzdb[zoneId]);
+        }
+        LanguageTag.TryParse(e.GetString("Language"), out var language, out _);
+        CampaignStatusNames.TryParse(e.GetString("Status"), out var status);
+        var dispositions = JsonSerializer.Deserialize<Dictionary<string, int>>(e.GetString("Dispositions") ?? "{}") ?? [];
+        var campaign = new Campaign(
+            e.RowKey,
+            e.GetString("Name")!,
+            e.GetString("ScriptId")!,
+            language,
+            schedule,
+            e.GetInt32("MaxAttempts") ?? 1,
+            e.GetInt32("RetryIntervalMinutes") ?? 240,
+            e.GetInt32("TotalContacts") ?? 0,
+            status,
+            Instant.FromDateTimeOffset(e.GetDateTimeOffset("CreatedAt")!.Value),
+            Instant.FromDateTimeOffset(e.GetDateTimeOffset("UpdatedAt")!.Value),
+            new CampaignCounters(e.GetInt32("CallsMade") ?? 0, e.GetInt32("CallsConnected") ?? 0, dispositions));
+        return new StoredCampaign(e.PartitionKey, campaign, e.GetInt32("ContactShards") ?? 1, e.ETag);
+    }
+}

@@ -1,0 +1,49 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
+
+namespace Campaigns.Functions.Storage;
+
+/// <summary>
+/// Storage settings. <c>AzureWebJobsStorage</c> is the Functions host's own connection setting; the app keeps its
+/// tables in the same account (Azurite locally). <c>Storage__WriteParallelism</c> bounds concurrent table
+/// transactions of one request (default 8).
+/// </summary>
+internal sealed class StorageOptions
+{
+    public string ConnectionString { get; set; } = "UseDevelopmentStorage=true";
+
+    /// <summary>Prefix for every table name, so several deployments (or test runs) can share one account.</summary>
+    public string TablePrefix { get; set; } = "";
+
+    public int WriteParallelism { get; set; } = 8;
+}
+
+/// <summary>The tables of the app, created once at start-up.</summary>
+internal sealed class CampaignTables(TableServiceClient service, StorageOptions options)
+{
+    public TableClient Accounts { get; } = service.GetTableClient(options.TablePrefix + "accounts");
+    public TableClient Campaigns { get; } = service.GetTableClient(options.TablePrefix + "campaigns");
+    public TableClient Contacts { get; } = service.GetTableClient(options.TablePrefix + "contacts");
+
+    public IEnumerable<TableClient> All => [Accounts, Campaigns, Contacts];
+
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        foreach (var table in All)
+            await table.CreateIfNotExistsAsync(cancellationToken);
+    }
+
+    public static TableServiceClient CreateService(StorageOptions options, params HttpPipelinePolicy[] policies)
+    {
+        var clientOptions = new TableClientOptions();
+        clientOptions.Retry.MaxRetries = 5;
+        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+        foreach (var policy in policies)
+            clientOptions.AddPolicy(policy, HttpPipelinePosition.PerRetry);
+        return new TableServiceClient(options.ConnectionString, clientOptions);
+    }
+}
+
+/// <summary>A write lost an optimistic-concurrency race (HTTP 409 or 412): the caller re-reads and decides again.</summary>
+internal sealed class ConcurrencyConflictException(string message, Exception inner) : Exception(message, inner);
