@@ -24,13 +24,8 @@ public static class CampaignsApp
         ConfigureUrls(builder);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = JsonBody.MaxBytes);
 
-        var storage = new StorageOptions();
-        builder.Configuration.GetSection("Storage").Bind(storage);
-        if (builder.Configuration["AzureWebJobsStorage"] is { Length: > 0 } connection)
-            storage.ConnectionString = connection;
-
         var services = builder.Services;
-        services.AddSingleton(storage);
+        services.AddSingleton(sp => StorageOptionsFrom(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => CampaignTables.CreateService(sp.GetRequiredService<StorageOptions>()));
         services.AddSingleton(sp => new CampaignTables(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<StorageOptions>()));
@@ -79,6 +74,15 @@ public static class CampaignsApp
             var time = app.Services.GetRequiredService<TimeProvider>();
             await app.Services.GetRequiredService<ApiKeys>().RegisterAsync("acct_dev", "Development account", devKey, time.GetUtcNow(), cancellationToken);
         }
+    }
+
+    private static StorageOptions StorageOptionsFrom(IConfiguration configuration)
+    {
+        var storage = new StorageOptions();
+        configuration.GetSection("Storage").Bind(storage);
+        if (configuration["AzureWebJobsStorage"] is { Length: > 0 } connection)
+            storage.ConnectionString = connection;
+        return storage;
     }
 
     private static void ConfigureUrls(WebApplicationBuilder builder)

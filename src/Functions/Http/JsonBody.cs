@@ -47,4 +47,21 @@ internal static class JsonBody
         }
         return (document, null);
     }
+
+    /// <summary>
+    /// Runs a reader over a parsed body. A property name or string with a lone-surrogate escape (<c>"\ud800"</c>) is
+    /// valid JSON that .NET cannot turn into a string; it becomes a 400 instead of an exception.
+    /// </summary>
+    public static IResult? Read(Action read)
+    {
+        try
+        {
+            read();
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            return Problems.Validation("", "the body contains an invalid Unicode escape (a lone surrogate)");
+        }
+    }
 }

@@ -57,12 +57,12 @@ internal static class CampaignEndpoints
         var (document, problem) = await JsonBody.ReadObjectAsync(http.Request, cancellationToken);
         if (problem is not null)
             return problem;
-        CampaignSpec? spec;
+        CampaignSpec? spec = null;
         var errors = new ValidationErrors();
         using (document)
         {
-            var draft = CreateCampaignReader.Read(document!.RootElement, errors);
-            spec = CampaignRules.Validate(draft, errors);
+            if (JsonBody.Read(() => spec = CampaignRules.Validate(CreateCampaignReader.Read(document!.RootElement, errors), errors)) is { } unreadable)
+                return unreadable;
         }
         if (spec is null)
             return Problems.Validation(errors.All);
@@ -112,15 +112,20 @@ internal static class CampaignEndpoints
         if (problem is not null)
             return problem;
         var errors = new ValidationErrors();
-        string? actionText;
+        string? actionText = null;
         using (document)
         {
-            foreach (var property in document!.RootElement.EnumerateObject())
+            var unreadable = JsonBody.Read(() =>
             {
-                if (property.Name != "action")
-                    errors.Add(property.Name, "is not a field of this request; send only action");
-            }
-            actionText = CreateCampaignReader.String(document.RootElement, "action", "action", errors);
+                foreach (var property in document!.RootElement.EnumerateObject())
+                {
+                    if (property.Name != "action")
+                        errors.Add(property.Name, "is not a field of this request; send only action");
+                }
+                actionText = CreateCampaignReader.String(document.RootElement, "action", "action", errors);
+            });
+            if (unreadable is not null)
+                return unreadable;
         }
         CampaignTrigger action = default;
         if (!errors.Has("action") && !CampaignStatusNames.TryParseAction(actionText, out action))
@@ -153,10 +158,16 @@ internal static class CampaignEndpoints
         using (document)
         {
             var root = document!.RootElement;
-            foreach (var property in root.EnumerateObject())
+            if (JsonBody.Read(() =>
+                {
+                    foreach (var property in root.EnumerateObject())
+                    {
+                        if (property.Name != "phones")
+                            errors.Add(property.Name, "is not a field of this request; send only phones");
+                    }
+                }) is { } unreadable)
             {
-                if (property.Name != "phones")
-                    errors.Add(property.Name, "is not a field of this request; send only phones");
+                return unreadable;
             }
             if (!root.TryGetProperty("phones", out var array) || array.ValueKind != JsonValueKind.Array)
                 errors.Add("phones", "is required: an array of E.164 phone numbers");
@@ -170,9 +181,12 @@ internal static class CampaignEndpoints
                 foreach (var element in array.EnumerateArray())
                 {
                     var path = ValidationErrors.Index("phones", index++);
+                    var text = element.ValueKind == JsonValueKind.String ? CreateCampaignReader.String(array, index - 1, path, errors) : null;
                     if (element.ValueKind != JsonValueKind.String)
                         errors.Add(path, "must be a string in E.164 format");
-                    else if (!PhoneNumber.TryParse(element.GetString(), out var phone, out var error))
+                    else if (errors.Has(path))
+                        continue;
+                    else if (!PhoneNumber.TryParse(text, out var phone, out var error))
                         errors.Add(path, error);
                     else
                         phones.Add(phone);

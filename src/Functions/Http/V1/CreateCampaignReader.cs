@@ -103,9 +103,33 @@ internal static class CreateCampaignReader
         if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
             return null;
         if (value.ValueKind == JsonValueKind.String)
-            return value.GetString();
+        {
+            try
+            {
+                return value.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                errors.Add(path, "contains an invalid Unicode escape (a lone surrogate)");
+                return null;
+            }
+        }
         errors.Add(path, $"must be a string, not {Describe(value.ValueKind)}");
         return null;
+    }
+
+    /// <summary>A string element of an array (a lone-surrogate escape is an error, not an exception).</summary>
+    public static string? String(JsonElement array, int index, string path, ValidationErrors errors)
+    {
+        try
+        {
+            return array[index].GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            errors.Add(path, "contains an invalid Unicode escape (a lone surrogate)");
+            return null;
+        }
     }
 
     /// <summary>An integer property, or null when absent or JSON null; 2.5, "3" or a huge number is an error.</summary>
