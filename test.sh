@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what the tests need, starts it, runs every test, stops what it started.
+# Ends with one line: "N passed, N failed".
+set -uo pipefail
+source "$(dirname "$0")/scripts/lib.sh"
+cd "$ROOT"
+
+AZURITE_PID=""
+RESULTS="$ROOT/TestResults"
+cleanup() { stop_pid "$AZURITE_PID"; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+ensure_node_packages || { echo "0 passed, 1 failed"; exit 1; }
+
+log "Building..."
+if ! dotnet build Campaigns.sln -c Release --nologo -v quiet -clp:ErrorsOnly >&2; then
+  log "Build failed."
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+log "Starting Azurite (in memory, free ports)..."
+if ! start_azurite; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+export CAMPAIGNS_TEST_STORAGE="$AZURITE_CONNECTION_STRING"
+
+rm -rf "$RESULTS"
+dotnet test Campaigns.sln -c Release --no-build --nologo --logger "trx" --results-directory "$RESULTS" "$@" >&2
+status=$?
+
+passed=0; failed=0
+for trx in "$RESULTS"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "$passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
