@@ -41,6 +41,12 @@ public sealed record ContactState(
     string? LastDisposition,
     Instant? NextAttemptAt)
 {
+    /// <summary>Why a pending contact is not being dialed now (<c>retry_pending</c>, <c>outside_legal_hours</c>, ...), else null.</summary>
+    public string? WaitReason { get; init; }
+
+    /// <summary>The outcome of the last attempt (<c>no_answer</c>, <c>busy</c>, ...), else null.</summary>
+    public string? LastOutcome { get; init; }
+
     /// <summary>"Already called" in the API's sense: at least one attempt has been started.</summary>
     public bool HasBeenCalled => Attempts > 0 || Status is ContactStatus.Dialing or ContactStatus.Resolved;
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Campaigns.Domain.Campaigns;
 using Campaigns.Domain.Contacts;
+using Campaigns.Functions.Engine;
 using Campaigns.Functions.Storage;
 using NodaTime;
 
@@ -14,7 +15,7 @@ internal sealed record RemovalResult(int Removed, int NotFound, int AlreadyCalle
 /// The write side of campaigns, shared by every API surface: it loads state, asks Domain to decide, and
 /// persists with the ETag it read. Lost races are retried from a fresh read, never overwritten.
 /// </summary>
-internal sealed class CampaignCommands(CampaignStore campaigns, ContactStore contacts, TimeProvider time)
+internal sealed class CampaignCommands(CampaignStore campaigns, ContactStore contacts, EngineQueues queues, TimeProvider time)
 {
     private const int MaxConcurrencyRetries = 5;
 
@@ -36,10 +37,20 @@ internal sealed class CampaignCommands(CampaignStore campaigns, ContactStore con
         var now = Now;
         var campaign = Campaign.Create(CampaignIds.New(now), spec, now);
         var shards = ContactSharding.ShardCountFor(spec.Contacts.Count);
-        await contacts.InsertNewAsync(campaign.Id, shards, spec.Contacts, cancellationToken);
-        var (created, existingId) = await campaigns.InsertAsync(accountId, campaign, shards, keyHash, cancellationToken);
+        var settings = new ShardSettings(accountId, spec.MaxAttempts, spec.RetryIntervalMinutes, spec.Schedule?.EndInstant);
+        await contacts.InsertNewAsync(campaign.Id, shards, spec.Contacts, settings, cancellationToken);
+        // A scheduled campaign sleeps as a durable timer until its start_time. The token is written with the row
+        // first; if the process dies before the message is sent, the sweep finds the overdue token and sends it.
+        var engine = spec.Schedule is { } schedule
+            ? new EngineState(Guid.NewGuid().ToString("N"), schedule.StartInstant, null)
+            : EngineState.None;
+        var (created, existingId) = await campaigns.InsertAsync(accountId, campaign, shards, keyHash, engine, cancellationToken);
         if (created is not null)
+        {
+            if (engine.TimerToken is not null)
+                await queues.SendTimerAsync(accountId, campaign.Id, engine.TimerToken, engine.TimerDueAt!.Value, cancellationToken);
             return (created, false);
+        }
         var existing = await campaigns.GetAsync(accountId, existingId!, cancellationToken)
             ?? throw new InvalidOperationException($"Idempotency record points at missing campaign {existingId}");
         return (existing, true);
@@ -56,7 +67,10 @@ internal sealed class CampaignCommands(CampaignStore campaigns, ContactStore con
             var updated = stored.Campaign.Apply(action, Now);
             try
             {
-                return await campaigns.ReplaceAsync(stored, updated, cancellationToken);
+                var saved = await campaigns.ReplaceAsync(stored, updated, cancellationToken);
+                if (saved.Campaign.Status == CampaignStatus.Running)
+                    await queues.NudgeAsync(accountId, campaignId, cancellationToken); // start or resume: look now
+                return saved;
             }
             catch (ConcurrencyConflictException) when (attempt < MaxConcurrencyRetries)
             {
@@ -110,7 +124,7 @@ internal sealed class CampaignCommands(CampaignStore campaigns, ContactStore con
                 return outcome;
             try
             {
-                await contacts.ReplaceAsync(contact, contact.State with { Status = ContactStatus.Removed, NextAttemptAt = null }, cancellationToken);
+                await contacts.RemoveAsync(contact, cancellationToken);
                 return outcome;
             }
             catch (ConcurrencyConflictException) when (attempt < MaxConcurrencyRetries)

@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Azure.Data.Tables;
 using Campaigns.Functions.Campaigns;
+using Campaigns.Functions.Engine;
+using Campaigns.Functions.Triggers;
+using Campaigns.Functions.VoiceAgents;
 using Campaigns.Functions.Http;
 using Campaigns.Functions.Http.Auth;
 using Campaigns.Functions.Http.V1;
@@ -29,7 +32,25 @@ public static class CampaignsApp
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => CampaignTables.CreateService(sp.GetRequiredService<StorageOptions>()));
         services.AddSingleton(sp => new CampaignTables(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<StorageOptions>()));
+        services.AddSingleton(sp => Bind<EngineOptions>(sp, "Engine"));
+        services.AddSingleton(sp => Bind<SimulatorOptions>(sp, "Simulator"));
+        services.AddSingleton(sp => Bind<HttpVoiceAgentOptions>(sp, "VoiceAgent"));
+        services.AddSingleton(sp => Bind<LocalTriggerHostOptions>(sp, "LocalTriggerHost"));
         services.AddSingleton<CampaignStore>();
+        services.AddSingleton<ShardStore>();
+        services.AddSingleton<AccountStore>();
+        services.AddSingleton<EngineQueues>();
+        services.AddSingleton<OutcomeRecorder>();
+        services.AddSingleton<CampaignEngine>();
+        services.AddSingleton<TriggerSecret>();
+        services.AddSingleton<SimulatedVoiceAgent>();
+        services.AddHttpClient<HttpVoiceAgent>();
+        services.AddSingleton<IVoiceAgent>(sp =>
+            string.Equals(sp.GetRequiredService<HttpVoiceAgentOptions>().Kind, "http", StringComparison.OrdinalIgnoreCase)
+                ? sp.GetRequiredService<HttpVoiceAgent>()
+                : sp.GetRequiredService<SimulatedVoiceAgent>());
+        if (string.IsNullOrEmpty(builder.Configuration["FUNCTIONS_CUSTOMHANDLER_PORT"]) && builder.Configuration["LocalTriggerHost:Enabled"] != "false")
+            services.AddHostedService<LocalTriggerHost>();
         services.AddSingleton<ContactStore>();
         services.AddSingleton<CampaignCommands>();
         services.AddSingleton<ApiKeys>();
@@ -62,6 +83,8 @@ public static class CampaignsApp
         app.MapScalarApiReference("/scalar", options => options.WithTitle("Campaigns API reference"));
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapCampaignsV1();
+        app.MapCallResults();
+        app.MapTriggers();
         return app;
     }
 
@@ -69,11 +92,19 @@ public static class CampaignsApp
     public static async Task InitializeAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
         await app.Services.GetRequiredService<CampaignTables>().EnsureCreatedAsync(cancellationToken);
+        await app.Services.GetRequiredService<EngineQueues>().EnsureCreatedAsync(cancellationToken);
         if (app.Configuration["CAMPAIGNS_DEV_API_KEY"] is { Length: > 0 } devKey)
         {
             var time = app.Services.GetRequiredService<TimeProvider>();
             await app.Services.GetRequiredService<ApiKeys>().RegisterAsync("acct_dev", "Development account", devKey, time.GetUtcNow(), cancellationToken);
         }
+    }
+
+    private static T Bind<T>(IServiceProvider services, string section) where T : new()
+    {
+        var options = new T();
+        services.GetRequiredService<IConfiguration>().GetSection(section).Bind(options);
+        return options;
     }
 
     private static StorageOptions StorageOptionsFrom(IConfiguration configuration)

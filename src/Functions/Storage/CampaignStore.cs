@@ -9,8 +9,20 @@ using NodaTime.Text;
 
 namespace Campaigns.Functions.Storage;
 
-/// <summary>A campaign as stored: the Domain value, its account, contact shard count and the row's ETag.</summary>
-internal sealed record StoredCampaign(string AccountId, Campaign Campaign, int ContactShards, ETag ETag);
+/// <summary>
+/// The engine's bookkeeping on a campaign row: the token of the one live timer (a timer message with another token
+/// is stale and does nothing), when it is due, and the lease that makes one tick at a time run the campaign.
+/// </summary>
+internal sealed record EngineState(string? TimerToken, Instant? TimerDueAt, Instant? LeaseUntil, Instant? LastTickAt = null)
+{
+    public static readonly EngineState None = new(null, null, null);
+}
+
+/// <summary>A campaign as stored: the Domain value, its account, contact shard count, engine state and the row's ETag.</summary>
+internal sealed record StoredCampaign(string AccountId, Campaign Campaign, int ContactShards, ETag ETag)
+{
+    public EngineState Engine { get; init; } = EngineState.None;
+}
 
 /// <summary>Filters and paging of <c>GET /v1/campaigns</c>.</summary>
 internal sealed record CampaignQuery(CampaignStatus? Status, Instant? CreatedFrom, Instant? CreatedTo, int Limit, int Offset);
@@ -31,9 +43,9 @@ internal sealed class CampaignStore(CampaignTables tables)
     /// that the first request created.
     /// </summary>
     public async Task<(StoredCampaign? Created, string? ExistingId)> InsertAsync(
-        string accountId, Campaign campaign, int contactShards, string? idempotencyKeyHash, CancellationToken cancellationToken)
+        string accountId, Campaign campaign, int contactShards, string? idempotencyKeyHash, EngineState engine, CancellationToken cancellationToken)
     {
-        var entity = ToEntity(accountId, campaign, contactShards);
+        var entity = ToEntity(accountId, campaign, contactShards, engine);
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, entity) };
         if (idempotencyKeyHash is not null)
         {
@@ -45,7 +57,7 @@ internal sealed class CampaignStore(CampaignTables tables)
         try
         {
             var response = await tables.Campaigns.SubmitTransactionAsync(actions, cancellationToken);
-            return (new StoredCampaign(accountId, campaign, contactShards, response.Value[0].Headers.ETag ?? default), null);
+            return (new StoredCampaign(accountId, campaign, contactShards, response.Value[0].Headers.ETag ?? default) { Engine = engine }, null);
         }
         catch (TableTransactionFailedException ex) when (ex.Status == 409 && idempotencyKeyHash is not null)
         {
@@ -73,13 +85,17 @@ internal sealed class CampaignStore(CampaignTables tables)
     }
 
     /// <summary>Replaces a campaign row if it still has <see cref="StoredCampaign.ETag"/>; a lost race raises <see cref="ConcurrencyConflictException"/>.</summary>
-    public async Task<StoredCampaign> ReplaceAsync(StoredCampaign stored, Campaign updated, CancellationToken cancellationToken)
+    public async Task<StoredCampaign> ReplaceAsync(StoredCampaign stored, Campaign updated, CancellationToken cancellationToken) =>
+        await ReplaceAsync(stored, updated, stored.Engine, cancellationToken);
+
+    /// <summary>Replaces a campaign row and its engine state if it still has <see cref="StoredCampaign.ETag"/>.</summary>
+    public async Task<StoredCampaign> ReplaceAsync(StoredCampaign stored, Campaign updated, EngineState engine, CancellationToken cancellationToken)
     {
-        var entity = ToEntity(stored.AccountId, updated, stored.ContactShards);
+        var entity = ToEntity(stored.AccountId, updated, stored.ContactShards, engine);
         try
         {
             var response = await tables.Campaigns.UpdateEntityAsync(entity, stored.ETag, TableUpdateMode.Replace, cancellationToken);
-            return stored with { Campaign = updated, ETag = response.Headers.ETag ?? default };
+            return stored with { Campaign = updated, ETag = response.Headers.ETag ?? default, Engine = engine };
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
@@ -114,7 +130,16 @@ internal sealed class CampaignStore(CampaignTables tables)
         return (page, false);
     }
 
-    private static TableEntity ToEntity(string accountId, Campaign c, int contactShards) => new(accountId, c.Id)
+    /// <summary>Every campaign that the engine may still have to act on (scheduled, running, paused), in any account.</summary>
+    public async IAsyncEnumerable<StoredCampaign> ActiveAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter(
+            $"RowKey ge {CampaignIds.Prefix} and RowKey lt {"cmp`"} and (Status eq {"scheduled"} or Status eq {"running"} or Status eq {"paused"})");
+        await foreach (var entity in tables.Campaigns.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+            yield return FromEntity(entity);
+    }
+
+    internal static TableEntity ToEntity(string accountId, Campaign c, int contactShards, EngineState? engine = null) => new(accountId, c.Id)
     {
         ["Name"] = c.Name,
         ["ScriptId"] = c.ScriptId,
@@ -129,9 +154,10 @@ internal sealed class CampaignStore(CampaignTables tables)
         ["Status"] = c.Status.ToWire(),
         ["CreatedAt"] = c.CreatedAt.ToDateTimeOffset(),
         ["UpdatedAt"] = c.UpdatedAt.ToDateTimeOffset(),
-        ["CallsMade"] = c.Counters.CallsMade,
-        ["CallsConnected"] = c.Counters.CallsConnected,
-        ["Dispositions"] = JsonSerializer.Serialize(c.Counters.DispositionSummary),
+        ["TimerToken"] = engine?.TimerToken,
+        ["TimerDueAt"] = engine?.TimerDueAt?.ToDateTimeOffset(),
+        ["LeaseUntil"] = engine?.LeaseUntil?.ToDateTimeOffset(),
+        ["LastTickAt"] = engine?.LastTickAt?.ToDateTimeOffset(),
     };
 
     private static StoredCampaign FromEntity(TableEntity e)
@@ -146,7 +172,6 @@ internal sealed class CampaignStore(CampaignTables tables)
         }
         LanguageTag.TryParse(e.GetString("Language"), out var language, out _);
         CampaignStatusNames.TryParse(e.GetString("Status"), out var status);
-        var dispositions = JsonSerializer.Deserialize<Dictionary<string, int>>(e.GetString("Dispositions") ?? "{}") ?? [];
         var campaign = new Campaign(
             e.RowKey,
             e.GetString("Name")!,
@@ -159,7 +184,15 @@ internal sealed class CampaignStore(CampaignTables tables)
             status,
             Instant.FromDateTimeOffset(e.GetDateTimeOffset("CreatedAt")!.Value),
             Instant.FromDateTimeOffset(e.GetDateTimeOffset("UpdatedAt")!.Value),
-            new CampaignCounters(e.GetInt32("CallsMade") ?? 0, e.GetInt32("CallsConnected") ?? 0, dispositions));
-        return new StoredCampaign(e.PartitionKey, campaign, e.GetInt32("ContactShards") ?? 1, e.ETag);
+            CampaignCounters.Zero);
+        var timerDue = e.GetDateTimeOffset("TimerDueAt");
+        var lease = e.GetDateTimeOffset("LeaseUntil");
+        var lastTick = e.GetDateTimeOffset("LastTickAt");
+        var engine = new EngineState(
+            e.GetString("TimerToken"),
+            timerDue is null ? null : Instant.FromDateTimeOffset(timerDue.Value),
+            lease is null ? null : Instant.FromDateTimeOffset(lease.Value),
+            lastTick is null ? null : Instant.FromDateTimeOffset(lastTick.Value));
+        return new StoredCampaign(e.PartitionKey, campaign, e.GetInt32("ContactShards") ?? 1, e.ETag) { Engine = engine };
     }
 }

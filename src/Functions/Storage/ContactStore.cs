@@ -7,43 +7,55 @@ using NodaTime;
 
 namespace Campaigns.Functions.Storage;
 
-/// <summary>A contact row with its ETag.</summary>
-internal sealed record StoredContact(ContactState State, string PartitionKey, ETag ETag);
+/// <summary>A contact row with its ETag and the RowKey of its due-index row (null when it has none).</summary>
+internal sealed record StoredContact(ContactState State, string PartitionKey, ETag ETag, string? DueKey = null);
 
 /// <summary>
 /// Contact rows: table <c>contacts</c>, PartitionKey = <c>{campaignId}~{shard}</c> (<see cref="ContactSharding"/>),
 /// RowKey = the E.164 number, which is unique within a campaign. Custom fields are one JSON object property.
+/// The same partitions hold the engine's rows (<see cref="ShardRows"/>), whose RowKeys start with <c>~</c> and so
+/// sort after every number.
 /// </summary>
 internal sealed class ContactStore(CampaignTables tables, StorageOptions options)
 {
     private const int BatchSize = 100; // Table Storage's transaction limit
 
     /// <summary>
-    /// Writes the contacts of a new campaign in partition-scoped transactions of at most 100, several in flight.
-    /// Each transaction is insert-only; if an ambiguous failure made the SDK retry a transaction that had in fact
-    /// landed, the 409 that follows is answered by upserting the same rows, which are ours (the campaign id is new
-    /// and its row does not exist yet, so nobody else writes these partitions).
+    /// Writes the contacts of a new campaign in partition-scoped transactions of at most 100, several in flight, then
+    /// each shard's state row. Each transaction is insert-only; if an ambiguous failure made the SDK retry a
+    /// transaction that had in fact landed, the 409 that follows is answered by upserting the same rows, which are
+    /// ours (the campaign id is new and its row does not exist yet, so nobody else writes these partitions).
     /// </summary>
-    public async Task InsertNewAsync(string campaignId, int shardCount, IReadOnlyList<ContactSpec> contacts, CancellationToken cancellationToken)
+    public async Task InsertNewAsync(string campaignId, int shardCount, IReadOnlyList<ContactSpec> contacts, ShardSettings settings, CancellationToken cancellationToken)
     {
-        var batches = contacts
-            .GroupBy(c => ContactSharding.PartitionKeyOf(campaignId, c.Phone.E164, shardCount))
-            .SelectMany(group => group.Chunk(BatchSize).Select(chunk => (PartitionKey: group.Key, Contacts: chunk)));
+        var groups = contacts.GroupBy(c => ContactSharding.PartitionKeyOf(campaignId, c.Phone.E164, shardCount)).ToList();
+        var batches = groups.SelectMany(group => group.Chunk(BatchSize).Select(chunk => (PartitionKey: group.Key, Contacts: chunk)));
 
         await Parallel.ForEachAsync(batches,
             new ParallelOptions { MaxDegreeOfParallelism = options.WriteParallelism, CancellationToken = cancellationToken },
-            async (batch, ct) =>
+            async (batch, ct) => await InsertOrRepeatAsync(batch.Contacts.Select(c => ToEntity(batch.PartitionKey, NewState(c), dueKey: null)).ToList(), ct));
+
+        var counts = groups.ToDictionary(g => g.Key, g => g.Count());
+        await Parallel.ForEachAsync(Enumerable.Range(0, shardCount),
+            new ParallelOptions { MaxDegreeOfParallelism = options.WriteParallelism, CancellationToken = cancellationToken },
+            async (shard, ct) =>
             {
-                var entities = batch.Contacts.Select(c => ToEntity(batch.PartitionKey, NewState(c))).ToList();
-                try
-                {
-                    await tables.Contacts.SubmitTransactionAsync(entities.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)), ct);
-                }
-                catch (TableTransactionFailedException ex) when (ex.Status == 409)
-                {
-                    await tables.Contacts.SubmitTransactionAsync(entities.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), ct);
-                }
+                var partition = ContactSharding.PartitionKey(campaignId, shard);
+                var state = ShardState.New(partition, settings, counts.GetValueOrDefault(partition));
+                await InsertOrRepeatAsync([ShardRows.ToEntity(state)], ct);
             });
+    }
+
+    private async Task InsertOrRepeatAsync(List<TableEntity> entities, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await tables.Contacts.SubmitTransactionAsync(entities.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)), cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            await tables.Contacts.SubmitTransactionAsync(entities.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken);
+        }
     }
 
     public async Task<StoredContact?> GetAsync(string campaignId, int shardCount, PhoneNumber phone, CancellationToken cancellationToken)
@@ -58,10 +70,33 @@ internal sealed class ContactStore(CampaignTables tables, StorageOptions options
     {
         try
         {
-            var response = await tables.Contacts.UpdateEntityAsync(ToEntity(stored.PartitionKey, updated), stored.ETag, TableUpdateMode.Replace, cancellationToken);
+            var response = await tables.Contacts.UpdateEntityAsync(ToEntity(stored.PartitionKey, updated, stored.DueKey), stored.ETag, TableUpdateMode.Replace, cancellationToken);
             return stored with { State = updated, ETag = response.Headers.ETag ?? default };
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            throw new ConcurrencyConflictException($"Contact {stored.State.Spec.Phone} changed concurrently", ex);
+        }
+    }
+
+    /// <summary>
+    /// Removes a pending contact: the contact becomes <c>removed</c> and its due-index row goes, in one transaction
+    /// that names the contact's ETag, so it cannot cross a dial the engine is claiming at the same moment.
+    /// </summary>
+    public async Task RemoveAsync(StoredContact stored, CancellationToken cancellationToken)
+    {
+        var removed = stored.State with { Status = ContactStatus.Removed, NextAttemptAt = null, WaitReason = "removed" };
+        var actions = new List<TableTransactionAction>
+        {
+            new(TableTransactionActionType.UpdateReplace, ToEntity(stored.PartitionKey, removed, dueKey: null), stored.ETag),
+        };
+        if (stored.DueKey is not null)
+            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(stored.PartitionKey, stored.DueKey), ETag.All));
+        try
+        {
+            await tables.Contacts.SubmitTransactionAsync(actions, cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 or 404)
         {
             throw new ConcurrencyConflictException($"Contact {stored.State.Spec.Phone} changed concurrently", ex);
         }
@@ -77,9 +112,9 @@ internal sealed class ContactStore(CampaignTables tables, StorageOptions options
         var first = ContactSharding.PartitionKey(campaignId, 0);
         var last = ContactSharding.PartitionKey(campaignId, shardCount - 1);
         var filter = cursor is null
-            ? TableClient.CreateQueryFilter($"PartitionKey ge {first} and PartitionKey le {last}")
+            ? TableClient.CreateQueryFilter($"PartitionKey ge {first} and PartitionKey le {last} and RowKey lt {ShardRows.Prefix}")
             : TableClient.CreateQueryFilter(
-                $"((PartitionKey eq {cursor.PartitionKey} and RowKey gt {cursor.RowKey}) or (PartitionKey gt {cursor.PartitionKey} and PartitionKey le {last}))");
+                $"((PartitionKey eq {cursor.PartitionKey} and RowKey gt {cursor.RowKey}) or (PartitionKey gt {cursor.PartitionKey} and PartitionKey le {last})) and RowKey lt {ShardRows.Prefix}");
 
         var page = new List<StoredContact>(limit);
         await foreach (var entity in tables.Contacts.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(1000, limit + 1), cancellationToken: cancellationToken))
@@ -94,9 +129,34 @@ internal sealed class ContactStore(CampaignTables tables, StorageOptions options
         return (page, null);
     }
 
+    /// <summary>Contacts of one shard after <paramref name="afterPhone"/>, in number order (the engine's scan of fresh contacts).</summary>
+    public async Task<List<StoredContact>> ScanAsync(string partitionKey, string afterPhone, int take, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey gt {afterPhone} and RowKey lt {ShardRows.Prefix}");
+        var result = new List<StoredContact>(take);
+        await foreach (var entity in tables.Contacts.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(1000, take), cancellationToken: cancellationToken))
+        {
+            result.Add(FromEntity(entity));
+            if (result.Count == take)
+                break;
+        }
+        return result;
+    }
+
+    /// <summary>Point reads of several contacts of one shard, in parallel.</summary>
+    public async Task<Dictionary<string, StoredContact>> GetManyAsync(string partitionKey, IEnumerable<string> phones, CancellationToken cancellationToken)
+    {
+        var reads = await Task.WhenAll(phones.Distinct().Select(async phone =>
+        {
+            var response = await tables.Contacts.GetEntityIfExistsAsync<TableEntity>(partitionKey, phone, cancellationToken: cancellationToken);
+            return response.HasValue ? FromEntity(response.Value!) : null;
+        }));
+        return reads.OfType<StoredContact>().ToDictionary(c => c.State.Spec.Phone.E164);
+    }
+
     private static ContactState NewState(ContactSpec spec) => new(spec, ContactStatus.Pending, 0, null, null);
 
-    private static TableEntity ToEntity(string partitionKey, ContactState state) => new(partitionKey, state.Spec.Phone.E164)
+    internal static TableEntity ToEntity(string partitionKey, ContactState state, string? dueKey) => new(partitionKey, state.Spec.Phone.E164)
     {
         ["Name"] = state.Spec.Name,
         ["TimeZone"] = state.Spec.TimeZone,
@@ -104,10 +164,13 @@ internal sealed class ContactStore(CampaignTables tables, StorageOptions options
         ["Status"] = state.Status.ToWire(),
         ["Attempts"] = state.Attempts,
         ["LastDisposition"] = state.LastDisposition,
+        ["LastOutcome"] = state.LastOutcome,
         ["NextAttemptAt"] = state.NextAttemptAt?.ToDateTimeOffset(),
+        ["WaitReason"] = state.WaitReason,
+        ["DueKey"] = dueKey,
     };
 
-    private static StoredContact FromEntity(TableEntity e)
+    internal static StoredContact FromEntity(TableEntity e)
     {
         var fields = e.GetString("Fields") is { } json ? ParseCustomFields(json) : CustomFields.None;
         var spec = new ContactSpec(PhoneNumber.Parse(e.RowKey), e.GetString("Name") ?? "", e.GetString("TimeZone"), fields);
@@ -117,8 +180,12 @@ internal sealed class ContactStore(CampaignTables tables, StorageOptions options
             ContactStatusNames.FromWire(e.GetString("Status") ?? "pending"),
             e.GetInt32("Attempts") ?? 0,
             e.GetString("LastDisposition"),
-            next is null ? null : Instant.FromDateTimeOffset(next.Value));
-        return new StoredContact(state, e.PartitionKey, e.ETag);
+            next is null ? null : Instant.FromDateTimeOffset(next.Value))
+        {
+            WaitReason = e.GetString("WaitReason"),
+            LastOutcome = e.GetString("LastOutcome"),
+        };
+        return new StoredContact(state, e.PartitionKey, e.ETag, e.GetString("DueKey"));
     }
 
     /// <summary>Custom fields as one JSON object, each value the client's JSON text unchanged.</summary>

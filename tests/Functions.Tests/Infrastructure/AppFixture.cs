@@ -13,24 +13,52 @@ namespace Campaigns.Functions.Tests.Infrastructure;
 /// The app, started once for the test run on a free port over real TCP (Kestrel, the whole HTTP pipeline),
 /// against real Azurite, with a fake clock. Each test makes its own account, so tests never see each other's data.
 /// </summary>
-public sealed class AppFixture : IAsyncLifetime
+public class AppFixture : IAsyncLifetime
 {
+    private static readonly Lazy<Task<Azurite>> SharedAzurite = new(StartSharedAzuriteAsync);
     private Azurite? _azurite;
+    private readonly Dictionary<string, string?> _settings;
+
+    public AppFixture() : this(new DateTimeOffset(2026, 3, 2, 10, 0, 0, TimeSpan.Zero), [])
+    {
+    }
+
+    /// <summary>An app whose fake clock starts at <paramref name="start"/>, with extra configuration.</summary>
+    protected AppFixture(DateTimeOffset start, Dictionary<string, string?> settings)
+    {
+        Clock = new FakeTimeProvider(start);
+        _settings = settings;
+    }
 
     public WebApplication App { get; private set; } = null!;
     public Uri BaseAddress { get; private set; } = null!;
-    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 3, 2, 10, 0, 0, TimeSpan.Zero));
+    public FakeTimeProvider Clock { get; }
     public string StorageConnectionString => _azurite!.ConnectionString;
     public string DevApiKey { get; } = "ck_test_dev_" + Guid.NewGuid().ToString("N");
+    public string Prefix { get; } = "t" + Guid.NewGuid().ToString("N")[..8];
+
+    public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
+
+    /// <summary>One Azurite for the whole test run, shared by every app fixture (each uses its own table and queue names).</summary>
+    private static async Task<Azurite> StartSharedAzuriteAsync()
+    {
+        var azurite = await Azurite.StartAsync();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => azurite.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return azurite;
+    }
 
     public async Task InitializeAsync()
     {
-        _azurite = await Azurite.StartAsync();
+        _azurite = await SharedAzurite.Value;
         App = CampaignsApp.Build([], builder =>
         {
             builder.Configuration["AzureWebJobsStorage"] = _azurite.ConnectionString;
-            builder.Configuration["Storage:TablePrefix"] = "t" + Guid.NewGuid().ToString("N")[..8];
+            builder.Configuration["Storage:TablePrefix"] = Prefix;
+            builder.Configuration["Engine:QueuePrefix"] = Prefix + "-";
+            builder.Configuration["Engine:MaxTimerDelaySeconds"] = "1"; // timers re-check the fake clock every second
             builder.Configuration["CAMPAIGNS_DEV_API_KEY"] = DevApiKey;
+            foreach (var (key, value) in _settings)
+                builder.Configuration[key] = value;
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Services.AddSingleton<TimeProvider>(Clock);
@@ -57,12 +85,14 @@ public sealed class AppFixture : IAsyncLifetime
         return client;
     }
 
+    /// <summary>The id the account of <paramref name="apiKey"/> has.</summary>
+    public async Task<string> AccountOfAsync(string apiKey) =>
+        (await Service<ApiKeys>().ResolveAccountAsync(apiKey, CancellationToken.None))!;
+
     public async Task DisposeAsync()
     {
         await App.StopAsync();
         await App.DisposeAsync();
-        if (_azurite is not null)
-            await _azurite.DisposeAsync();
     }
 }
 

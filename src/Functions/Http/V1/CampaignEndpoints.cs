@@ -73,7 +73,11 @@ internal static class CampaignEndpoints
         return Results.Created($"/v1/campaigns/{stored.Campaign.Id}", CampaignViews.Created(stored.Campaign));
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, CampaignStore store, CancellationToken cancellationToken)
+    /// <summary>The campaign with its live counters (the sum of its shards' rows).</summary>
+    private static async Task<Campaign> WithCountersAsync(StoredCampaign stored, ShardStore shards, CancellationToken cancellationToken) =>
+        stored.Campaign with { Counters = await shards.CountersAsync(stored.Campaign.Id, stored.ContactShards, cancellationToken) };
+
+    private static async Task<IResult> ListAsync(HttpContext http, CampaignStore store, ShardStore shards, CancellationToken cancellationToken)
     {
         var query = http.Request.Query;
         var errors = new ValidationErrors();
@@ -95,18 +99,19 @@ internal static class CampaignEndpoints
             return Problems.Validation(errors.All);
 
         var (page, hasMore) = await store.ListAsync(http.AccountId(), new CampaignQuery(status, from, to, limit, offset), cancellationToken);
+        var withCounters = await Task.WhenAll(page.Select(c => WithCountersAsync(c, shards, cancellationToken)));
         return Results.Ok(new CampaignListView(
-            page.Select(c => CampaignViews.Detail(c.Campaign)).ToList(),
+            withCounters.Select(CampaignViews.Detail).ToList(),
             new PaginationView(limit, offset, page.Count, hasMore, hasMore ? offset + page.Count : null)));
     }
 
-    private static async Task<IResult> GetAsync(HttpContext http, string id, CampaignStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(HttpContext http, string id, CampaignStore store, ShardStore shards, CancellationToken cancellationToken)
     {
         var stored = await store.GetAsync(http.AccountId(), id, cancellationToken);
-        return stored is null ? CampaignNotFound(id) : Results.Ok(CampaignViews.Detail(stored.Campaign));
+        return stored is null ? CampaignNotFound(id) : Results.Ok(CampaignViews.Detail(await WithCountersAsync(stored, shards, cancellationToken)));
     }
 
-    private static async Task<IResult> UpdateAsync(HttpContext http, string id, CampaignCommands commands, CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateAsync(HttpContext http, string id, CampaignCommands commands, ShardStore shards, CancellationToken cancellationToken)
     {
         var (document, problem) = await JsonBody.ReadObjectAsync(http.Request, cancellationToken);
         if (problem is not null)
@@ -136,7 +141,7 @@ internal static class CampaignEndpoints
         try
         {
             var stored = await commands.ApplyAsync(http.AccountId(), id, action, cancellationToken);
-            return stored is null ? CampaignNotFound(id) : Results.Ok(CampaignViews.Detail(stored.Campaign));
+            return stored is null ? CampaignNotFound(id) : Results.Ok(CampaignViews.Detail(await WithCountersAsync(stored, shards, cancellationToken)));
         }
         catch (IllegalTransitionException ex)
         {
@@ -222,7 +227,7 @@ internal static class CampaignEndpoints
         if (stored is null)
             return CampaignNotFound(id);
         var (page, next) = await contacts.ListAsync(id, stored.ContactShards, cursor, limit, cancellationToken);
-        return Results.Ok(new ContactListView(page.Select(c => CampaignViews.Contact(c.State)).ToList(), next));
+        return Results.Ok(new ContactListView(page.Select(c => CampaignViews.Contact(c.State, stored.Campaign.Status)).ToList(), next));
     }
 
     private static IResult CampaignNotFound(string id) => Problems.NotFound($"No campaign '{id}' in this account.");

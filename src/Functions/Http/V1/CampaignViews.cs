@@ -48,6 +48,11 @@ public sealed record CampaignListView(IReadOnlyList<CampaignDetailView> Data, Pa
 
 public sealed record RemoveContactsView(int Removed, int NotFound, int AlreadyCalled);
 
+/// <summary>
+/// A contact as shown. <c>waiting_reason</c>, while it is pending: <c>queued</c> (due, waiting for a free line),
+/// <c>retry_pending</c>, <c>outside_legal_hours</c>, <c>before_schedule</c>, <c>campaign_not_started</c>,
+/// <c>campaign_paused</c>, <c>campaign_stopped</c>; <c>removed</c> for a removed contact.
+/// </summary>
 public sealed record ContactView(
     string Phone,
     string Name,
@@ -55,8 +60,10 @@ public sealed record ContactView(
     JsonElement CustomFields,
     string Status,
     int Attempts,
+    string? LastOutcome,
     string? LastDisposition,
-    string? NextAttemptAt);
+    string? NextAttemptAt,
+    string? WaitingReason);
 
 public sealed record ContactListView(IReadOnlyList<ContactView> Data, string? NextCursor);
 
@@ -85,15 +92,29 @@ internal static class CampaignViews
         Schedule(c.Schedule), Utc(c.CreatedAt), c.Counters.CallsMade, c.Counters.CallsConnected, c.Counters.DispositionSummary,
         Utc(c.UpdatedAt));
 
-    public static ContactView Contact(ContactState contact)
+    public static ContactView Contact(ContactState contact, CampaignStatus campaign)
     {
         var fields = contact.Spec.CustomFields.Count == 0
             ? EmptyObject
             : JsonDocument.Parse(ContactStore.CustomFieldsJson(contact.Spec.CustomFields)).RootElement.Clone();
         return new ContactView(
             contact.Spec.Phone.E164, contact.Spec.Name, contact.Spec.TimeZone, fields, contact.Status.ToWire(), contact.Attempts,
-            contact.LastDisposition, contact.NextAttemptAt is { } next ? Utc(next) : null);
+            contact.LastOutcome, contact.LastDisposition, contact.NextAttemptAt is { } next ? Utc(next) : null, WaitingReason(contact, campaign));
     }
+
+    private static string? WaitingReason(ContactState contact, CampaignStatus campaign) => contact.Status switch
+    {
+        ContactStatus.Removed => "removed",
+        ContactStatus.Pending => campaign switch
+        {
+            CampaignStatus.Stopped => "campaign_stopped",
+            CampaignStatus.Paused => "campaign_paused",
+            CampaignStatus.Scheduled when contact.WaitReason is null => "campaign_not_started",
+            CampaignStatus.Completed => null,
+            _ => contact.WaitReason ?? "queued",
+        },
+        _ => null,
+    };
 
     private static ScheduleView? Schedule(CampaignSchedule? s) => s is null
         ? null

@@ -1,0 +1,87 @@
+namespace Campaigns.Domain.Calls;
+
+/// <summary>How a call attempt ended, as the voice-agent provider reports it.</summary>
+public enum CallOutcome
+{
+    /// <summary>The contact answered and the conversation began; the agent gives a disposition label.</summary>
+    Answered,
+    NoAnswer,
+    Busy,
+    /// <summary>The call could not be placed or dropped before anyone answered; also used when no result ever came back.</summary>
+    Failed,
+    Voicemail,
+}
+
+public static class CallOutcomeNames
+{
+    public static string ToWire(this CallOutcome outcome) => outcome switch
+    {
+        CallOutcome.Answered => "answered",
+        CallOutcome.NoAnswer => "no_answer",
+        CallOutcome.Busy => "busy",
+        CallOutcome.Failed => "failed",
+        CallOutcome.Voicemail => "voicemail",
+        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null),
+    };
+
+    public static bool TryParse(string? text, out CallOutcome outcome)
+    {
+        foreach (var candidate in Enum.GetValues<CallOutcome>())
+        {
+            if (string.Equals(candidate.ToWire(), text, StringComparison.Ordinal))
+            {
+                outcome = candidate;
+                return true;
+            }
+        }
+        outcome = default;
+        return false;
+    }
+}
+
+/// <summary>
+/// The deterministic id of one call attempt: <c>{campaignId}.{shard}.{digits of the number}.{attempt}</c>, e.g.
+/// <c>cmp_zUO7NvU3CNzfhM.3.919876543210.2</c>. The same attempt always has the same id, so a provider can use it as
+/// an idempotency key and a duplicate result is recognised. The shard locates the contact's partition.
+/// </summary>
+public readonly record struct AttemptId(string CampaignId, int Shard, string E164, int Number)
+{
+    public override string ToString() => $"{CampaignId}.{Shard}.{E164.TrimStart('+')}.{Number}";
+
+    public static bool TryParse(string? text, out AttemptId id)
+    {
+        id = default;
+        if (string.IsNullOrEmpty(text) || text.Length > 80)
+            return false;
+        var parts = text.Split('.');
+        if (parts.Length != 4 || parts[0].Length == 0 || parts[0].Length > 32 || !parts[0].All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+            return false;
+        if (!TryInt(parts[1], 0, 99, out var shard) || !parts[2].All(char.IsAsciiDigit) || parts[2].Length is < 2 or > 15
+            || !TryInt(parts[3], 1, 99, out var number))
+        {
+            return false;
+        }
+        id = new AttemptId(parts[0], shard, "+" + parts[2], number);
+        return true;
+    }
+
+    private static bool TryInt(string text, int min, int max, out int value) =>
+        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value)
+        && value >= min && value <= max;
+}
+
+/// <summary>Final disposition labels the engine itself gives (an answered call takes the agent's label).</summary>
+public static class Dispositions
+{
+    /// <summary>Not answered after the last allowed attempt (seed 000's term).</summary>
+    public const string NotReachable = "not_reachable";
+
+    /// <summary>The schedule's end_time came before the contact could be (re)tried.</summary>
+    public const string ScheduleEnded = "schedule_ended";
+
+    /// <summary>The number's time zone could not be determined, so it is never dialed (when in doubt, don't dial).</summary>
+    public const string NotDialable = "not_dialable";
+
+    /// <summary>An answered call whose agent gave no label.</summary>
+    public const string Completed = "completed";
+}

@@ -1,0 +1,28 @@
+namespace Campaigns.Functions.Engine;
+
+/// <summary>Settings of the campaign engine (section <c>Engine</c>, e.g. <c>Engine__MaxCallsInProgress</c>).</summary>
+internal sealed class EngineOptions
+{
+    /// <summary>Calls in progress per campaign, never exceeded. Default 10.</summary>
+    public int MaxCallsInProgress { get; set; } = 10;
+
+    /// <summary>
+    /// How long an attempt may go without a result before it is recorded as <c>failed</c> (no result) and retried
+    /// under the campaign's rules. Default 15 minutes: longer than any call a voice agent is expected to hold.
+    /// </summary>
+    public int AttemptTimeoutSeconds { get; set; } = 900;
+
+    /// <summary>How long one tick may hold a campaign. Default 60 s.</summary>
+    public int LeaseSeconds { get; set; } = 60;
+
+    /// <summary>Longest sleep between two looks at a running campaign, whatever else happens. Default 60 s.</summary>
+    public int HeartbeatSeconds { get; set; } = 60;
+
+    /// <summary>Longest visibility delay of one timer message; longer waits are chained. Azure's limit is 7 days.</summary>
+    public int MaxTimerDelaySeconds { get; set; } = 7 * 24 * 3600;
+
+    /// <summary>Name prefix of the engine's queues (<c>campaign-timers</c>, <c>call-outcomes</c>).</summary>
+    public string QueuePrefix { get; set; } = "";
+
+    public TimeSpan AttemptTimeout => TimeSpan.FromSeconds(AttemptTimeoutSeconds);
+}

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Azure.Storage.Queues;
+using Campaigns.Functions.Storage;
+using NodaTime;
+
+namespace Campaigns.Functions.Engine;
+
+/// <summary>A campaign timer or nudge. <see cref="Token"/> null = a nudge (look now); otherwise a durable timer.</summary>
+internal sealed record TimerMessage(string Account, string Campaign, string? Token, DateTimeOffset Due);
+
+/// <summary>A call's result, as the simulator (or a Service Bus consumer) delivers it.</summary>
+internal sealed record OutcomeMessage(string Attempt, string Outcome, string? Disposition, int? DurationSeconds);
+
+/// <summary>
+/// The engine's Storage queues. Messages are base64-encoded JSON, as the Azure Functions queue trigger expects.
+/// A durable timer is a message made invisible until it is due (at most 7 days; longer waits are chained).
+/// </summary>
+internal sealed class EngineQueues
+{
+    public const string TimersQueue = "campaign-timers";
+    public const string OutcomesQueue = "call-outcomes";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly EngineOptions _options;
+    private readonly TimeProvider _time;
+
+    public EngineQueues(StorageOptions storage, EngineOptions options, TimeProvider time)
+    {
+        _options = options;
+        _time = time;
+        var clientOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        var service = new QueueServiceClient(storage.ConnectionString, clientOptions);
+        Timers = service.GetQueueClient(options.QueuePrefix + TimersQueue);
+        Outcomes = service.GetQueueClient(options.QueuePrefix + OutcomesQueue);
+    }
+
+    public QueueClient Timers { get; }
+    public QueueClient Outcomes { get; }
+
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        await Timers.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await Outcomes.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Sends a timer for <paramref name="due"/>, invisible until then (or until the longest delay, then chained).</summary>
+    public async Task SendTimerAsync(string account, string campaign, string? token, Instant due, CancellationToken cancellationToken)
+    {
+        var now = Instant.FromDateTimeOffset(_time.GetUtcNow());
+        var delay = due - now;
+        var seconds = Math.Clamp(delay.TotalSeconds, 0, _options.MaxTimerDelaySeconds);
+        var message = JsonSerializer.Serialize(new TimerMessage(account, campaign, token, due.ToDateTimeOffset()), Json);
+        await Timers.SendMessageAsync(message, visibilityTimeout: TimeSpan.FromSeconds(Math.Ceiling(seconds)), cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Asks the engine to look at a campaign now (after an outcome freed a slot, or an operator action).</summary>
+    public Task NudgeAsync(string account, string campaign, CancellationToken cancellationToken, TimeSpan? after = null) =>
+        Timers.SendMessageAsync(
+            JsonSerializer.Serialize(new TimerMessage(account, campaign, null, _time.GetUtcNow()), Json),
+            visibilityTimeout: after, cancellationToken: cancellationToken);
+
+    /// <summary>Delivers a call result after <paramref name="delay"/> (the simulator's "call length").</summary>
+    public Task SendOutcomeAsync(OutcomeMessage outcome, TimeSpan delay, CancellationToken cancellationToken) =>
+        Outcomes.SendMessageAsync(JsonSerializer.Serialize(outcome, Json), visibilityTimeout: delay, cancellationToken: cancellationToken);
+
+    public static T Parse<T>(string json) => JsonSerializer.Deserialize<T>(json, Json) ?? throw new JsonException("empty message");
+}

@@ -1,0 +1,298 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Campaigns.Functions.Storage;
+using Campaigns.Functions.Triggers;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Campaigns.Functions.Hosting;
+
+/// <summary>Settings of the local trigger host (section <c>LocalTriggerHost</c>).</summary>
+internal sealed class LocalTriggerHostOptions
+{
+    /// <summary>Off under the Functions host (which drives the triggers itself); on otherwise unless set false.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Longest pause between two polls of an empty queue (host.json <c>queues.maxPollingInterval</c> wins).</summary>
+    public double MaxPollingIntervalSeconds { get; set; } = 1;
+}
+
+/// <summary>
+/// Plays the Azure Functions host's part when there is none (locally and in tests): reads the app's function.json
+/// files and drives the same trigger endpoints the host would, the same way. Queue triggers: batches of
+/// <c>batchSize</c> messages, <c>DequeueCount</c> and the other metadata passed, a failed message made visible again
+/// after a growing back-off, and moved to <c>{queue}-poison</c> after <c>maxDequeueCount</c> (5) tries. Timer
+/// triggers: NCRONTAB schedules (six fields, UTC).
+/// </summary>
+internal sealed partial class LocalTriggerHost(
+    IServer server,
+    IHostApplicationLifetime lifetime,
+    StorageOptions storage,
+    LocalTriggerHostOptions options,
+    Engine.EngineOptions engine,
+    TriggerSecret secret,
+    TimeProvider time,
+    ILogger<LocalTriggerHost> log) : BackgroundService
+{
+    private const int MaxDequeueCount = 5;
+    private HttpClient? _http;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource();
+        using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        await started.Task.WaitAsync(stoppingToken);
+
+        var address = server.Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1");
+        _http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(5) };
+        _http.DefaultRequestHeaders.Add(TriggerEndpoints.SecretHeader, secret.Value);
+
+        var functions = FunctionDefinition.Load(AppContext.BaseDirectory);
+        var hostSettings = HostSettings.Load(AppContext.BaseDirectory, options);
+        var loops = new List<Task>();
+        foreach (var function in functions)
+        {
+            if (function.Trigger == "queueTrigger")
+                loops.Add(RunQueueAsync(function, hostSettings, stoppingToken));
+            else if (function.Trigger == "timerTrigger")
+                loops.Add(RunTimerAsync(function, stoppingToken));
+        }
+        LogStarted(loops.Count, address);
+        await Task.WhenAll(loops);
+    }
+
+    private async Task RunQueueAsync(FunctionDefinition function, HostSettings settings, CancellationToken stoppingToken)
+    {
+        var clientOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        var queueName = engine.QueuePrefix + function.Binding["queueName"]!.GetValue<string>();
+        var queue = new QueueClient(storage.ConnectionString, queueName, clientOptions);
+        var poison = new QueueClient(storage.ConnectionString, queueName + "-poison", clientOptions);
+        await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+        var idle = TimeSpan.FromMilliseconds(100);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            QueueMessage[] messages;
+            try
+            {
+                messages = (await queue.ReceiveMessagesAsync(settings.BatchSize, settings.VisibilityTimeout, stoppingToken)).Value;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogPollFailed(queueName, ex.Message);
+                await DelayAsync(settings.MaxPollingInterval, stoppingToken);
+                continue;
+            }
+            if (messages.Length == 0)
+            {
+                await DelayAsync(idle, stoppingToken);
+                idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, settings.MaxPollingInterval.Ticks)); // back off like the host
+                continue;
+            }
+            idle = TimeSpan.FromMilliseconds(100);
+            await Task.WhenAll(messages.Select(message => DeliverAsync(function, queue, poison, message, stoppingToken)));
+        }
+    }
+
+    private async Task DeliverAsync(FunctionDefinition function, QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken stoppingToken)
+    {
+        var payload = new JsonObject
+        {
+            ["Data"] = new JsonObject { [function.BindingName] = message.MessageText },
+            ["Metadata"] = new JsonObject
+            {
+                ["DequeueCount"] = message.DequeueCount,
+                ["Id"] = message.MessageId,
+                ["PopReceipt"] = message.PopReceipt,
+                ["InsertionTime"] = message.InsertedOn?.ToString("O"),
+                ["ExpirationTime"] = message.ExpiresOn?.ToString("O"),
+                ["NextVisibleTime"] = message.NextVisibleOn?.ToString("O"),
+                ["sys"] = new JsonObject { ["MethodName"] = function.Name, ["UtcNow"] = time.GetUtcNow().ToString("O") },
+            },
+        };
+        bool succeeded;
+        try
+        {
+            using var response = await _http!.PostAsJsonAsync("/" + function.Name, payload, stoppingToken);
+            succeeded = response.IsSuccessStatusCode;
+            if (!succeeded)
+                LogFailed(function.Name, message.MessageId, message.DequeueCount, (int)response.StatusCode);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            LogFailed(function.Name, message.MessageId, message.DequeueCount, 0);
+            _ = ex;
+            succeeded = false;
+        }
+        catch (OperationCanceledException)
+        {
+            return; // shutting down: the message becomes visible again and is delivered later
+        }
+
+        try
+        {
+            if (succeeded)
+            {
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+            }
+            else if (message.DequeueCount >= MaxDequeueCount)
+            {
+                await poison.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
+                await poison.SendMessageAsync(message.MessageText, CancellationToken.None);
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+                LogPoisoned(function.Name, message.MessageId);
+            }
+            else
+            {
+                var backOff = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, message.DequeueCount - 1)));
+                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: backOff, cancellationToken: CancellationToken.None);
+            }
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status is 404 or 400)
+        {
+            // The pop receipt expired (processing outlived the visibility timeout): the message is delivered again.
+        }
+    }
+
+    private async Task RunTimerAsync(FunctionDefinition function, CancellationToken stoppingToken)
+    {
+        var schedule = NCrontab.Parse(function.Binding["schedule"]!.GetValue<string>());
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var next = schedule.NextAfter(time.GetUtcNow().UtcDateTime);
+            while (!stoppingToken.IsCancellationRequested && time.GetUtcNow().UtcDateTime < next)
+                await DelayAsync(TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, (next - time.GetUtcNow().UtcDateTime).Ticks)), stoppingToken);
+            if (stoppingToken.IsCancellationRequested)
+                return;
+            var payload = new JsonObject
+            {
+                ["Data"] = new JsonObject { [function.BindingName] = new JsonObject { ["IsPastDue"] = false } },
+                ["Metadata"] = new JsonObject { ["sys"] = new JsonObject { ["MethodName"] = function.Name } },
+            };
+            try
+            {
+                using var response = await _http!.PostAsJsonAsync("/" + function.Name, payload, stoppingToken);
+                if (!response.IsSuccessStatusCode)
+                    LogFailed(function.Name, "timer", 1, (int)response.StatusCode);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+            {
+                LogFailed(function.Name, "timer", 1, 0);
+            }
+        }
+    }
+
+    private async Task DelayAsync(TimeSpan delay, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(delay < TimeSpan.Zero ? TimeSpan.Zero : delay, stoppingToken); // real time: polling is about the broker, not the clock
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public override void Dispose()
+    {
+        _http?.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Local trigger host drives {Count} trigger(s) at {Address}")]
+    private partial void LogStarted(int count, string address);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Function {Function} failed on message {MessageId} (try {DequeueCount}, status {Status})")]
+    private partial void LogFailed(string function, string messageId, long dequeueCount, int status);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Function {Function}: message {MessageId} moved to the poison queue after 5 tries")]
+    private partial void LogPoisoned(string function, string messageId);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Polling queue {Queue} failed: {Reason}")]
+    private partial void LogPollFailed(string queue, string reason);
+}
+
+/// <summary>One function.json: its name (the folder), its trigger binding.</summary>
+internal sealed record FunctionDefinition(string Name, string Trigger, string BindingName, JsonObject Binding)
+{
+    public static List<FunctionDefinition> Load(string appRoot)
+    {
+        var functions = new List<FunctionDefinition>();
+        foreach (var path in Directory.GetFiles(appRoot, "function.json", SearchOption.AllDirectories))
+        {
+            var bindings = JsonNode.Parse(File.ReadAllText(path))!["bindings"]!.AsArray();
+            var trigger = bindings.Select(b => b!.AsObject()).FirstOrDefault(b => b["type"]!.GetValue<string>().EndsWith("Trigger", StringComparison.Ordinal));
+            if (trigger is null)
+                continue;
+            functions.Add(new FunctionDefinition(Path.GetFileName(Path.GetDirectoryName(path)!), trigger["type"]!.GetValue<string>(),
+                trigger["name"]!.GetValue<string>(), trigger));
+        }
+        return functions.DistinctBy(f => f.Name).ToList();
+    }
+}
+
+/// <summary>The queue settings of host.json (<c>extensions.queues</c>), with the host's defaults.</summary>
+internal sealed record HostSettings(int BatchSize, TimeSpan MaxPollingInterval, TimeSpan VisibilityTimeout)
+{
+    public static HostSettings Load(string appRoot, LocalTriggerHostOptions options)
+    {
+        var queues = File.Exists(Path.Combine(appRoot, "host.json"))
+            ? JsonNode.Parse(File.ReadAllText(Path.Combine(appRoot, "host.json")))?["extensions"]?["queues"]
+            : null;
+        var batch = queues?["batchSize"]?.GetValue<int>() ?? 16;
+        var polling = queues?["maxPollingInterval"]?.GetValue<string>() is { } p ? TimeSpan.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : TimeSpan.FromSeconds(options.MaxPollingIntervalSeconds);
+        return new HostSettings(Math.Clamp(batch, 1, 32), polling, TimeSpan.FromMinutes(5));
+    }
+}
+
+/// <summary>A six-field NCRONTAB schedule (second minute hour day month day-of-week), UTC: numbers, ranges, lists, steps, *.</summary>
+internal sealed class NCrontab
+{
+    private readonly HashSet<int>[] _fields;
+
+    private NCrontab(HashSet<int>[] fields) => _fields = fields;
+
+    public static NCrontab Parse(string expression)
+    {
+        var parts = expression.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length != 6)
+            throw new FormatException($"NCRONTAB needs six fields: '{expression}'");
+        int[][] ranges = [[0, 59], [0, 59], [0, 23], [1, 31], [1, 12], [0, 6]];
+        return new NCrontab(parts.Select((part, i) => Field(part, ranges[i][0], ranges[i][1])).ToArray());
+    }
+
+    public DateTime NextAfter(DateTime utc)
+    {
+        var t = new DateTime(utc.Year, utc.Month, utc.Day, utc.Hour, utc.Minute, utc.Second, DateTimeKind.Utc).AddSeconds(1);
+        for (var i = 0; i < 366 * 24 * 3600; i++, t = t.AddSeconds(1))
+        {
+            if (_fields[0].Contains(t.Second) && _fields[1].Contains(t.Minute) && _fields[2].Contains(t.Hour)
+                && _fields[3].Contains(t.Day) && _fields[4].Contains(t.Month) && _fields[5].Contains((int)t.DayOfWeek))
+            {
+                return t;
+            }
+        }
+        throw new InvalidOperationException("The schedule never fires");
+    }
+
+    private static HashSet<int> Field(string text, int min, int max)
+    {
+        var values = new HashSet<int>();
+        foreach (var item in text.Split(','))
+        {
+            var (range, step) = item.Split('/') is [var r, var s] ? (r, int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)) : (item, 1);
+            var (from, to) = range == "*" ? (min, max)
+                : range.Split('-') is [var a, var b] ? (int.Parse(a, System.Globalization.CultureInfo.InvariantCulture), int.Parse(b, System.Globalization.CultureInfo.InvariantCulture))
+                : (int.Parse(range, System.Globalization.CultureInfo.InvariantCulture), item.Contains('/') ? max : int.Parse(range, System.Globalization.CultureInfo.InvariantCulture));
+            for (var v = from; v <= to; v += step)
+                values.Add(v);
+        }
+        return values;
+    }
+}

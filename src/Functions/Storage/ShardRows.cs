@@ -1,0 +1,195 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using NodaTime;
+
+namespace Campaigns.Functions.Storage;
+
+/// <summary>
+/// Progress of one contact shard, in its own partition: exact counters changed in the same transaction as the
+/// contact they count, and the engine's scan position over contacts never tried yet.
+/// </summary>
+internal sealed record ShardState(
+    string PartitionKey,
+    ShardSettings Settings,
+    int Total,
+    int Unresolved,
+    int InProgress,
+    int CallsMade,
+    int CallsConnected,
+    IReadOnlyDictionary<string, int> Dispositions,
+    string FreshCursor,
+    bool FreshDone,
+    ETag ETag)
+{
+    public static ShardState New(string partitionKey, ShardSettings settings, int contacts) =>
+        new(partitionKey, settings, contacts, contacts, 0, 0, 0, new Dictionary<string, int>(), "", contacts == 0, default);
+
+    public ShardState WithDisposition(string label)
+    {
+        var dispositions = new Dictionary<string, int>(Dispositions);
+        dispositions[label] = dispositions.GetValueOrDefault(label) + 1;
+        return this with { Dispositions = dispositions, Unresolved = Unresolved - 1 };
+    }
+}
+
+/// <summary>
+/// What an outcome needs to know of its campaign, copied onto every shard row at creation so that recording an
+/// outcome reads one partition only.
+/// </summary>
+internal sealed record ShardSettings(string AccountId, int MaxAttempts, int RetryIntervalMinutes, Instant? ScheduleEnd);
+
+/// <summary>One attempt of one contact: its deterministic id is the RowKey's content.</summary>
+internal sealed record AttemptRow(string PartitionKey, string Phone, int Number, Instant StartedAt, string? Outcome, string? Disposition, Instant? EndedAt, int? DurationSeconds, ETag ETag);
+
+/// <summary>RowKeys of the engine's rows in a contact partition. All start with '~', after every E.164 number.</summary>
+internal static class ShardRows
+{
+    public const string Prefix = "~";
+    public const string StateKey = "~state";
+    public const string DuePrefix = "~due~";
+    public const string AttemptPrefix = "~att~";
+
+    /// <summary>The due index: one row per contact the engine must look at again, ordered by when.</summary>
+    public static string DueKey(Instant at, string phone) => $"{DuePrefix}{at.ToUnixTimeTicks():D19}~{phone}";
+
+    /// <summary>The first due key strictly after every row due at or before <paramref name="now"/>.</summary>
+    public static string DueUpperBound(Instant now) => $"{DuePrefix}{now.ToUnixTimeTicks() + 1:D19}";
+
+    public static (Instant At, string Phone) ParseDueKey(string rowKey)
+    {
+        var parts = rowKey[DuePrefix.Length..].Split('~');
+        return (Instant.FromUnixTimeTicks(long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture)), parts[1]);
+    }
+
+    public static string AttemptKey(string phone, int number) => $"{AttemptPrefix}{phone}~{number:D2}";
+
+    public static TableEntity DueEntity(string partitionKey, Instant at, string phone) => new(partitionKey, DueKey(at, phone)) { ["Phone"] = phone };
+
+    public static TableEntity ToEntity(ShardState s) => new(s.PartitionKey, StateKey)
+    {
+        ["AccountId"] = s.Settings.AccountId,
+        ["MaxAttempts"] = s.Settings.MaxAttempts,
+        ["RetryIntervalMinutes"] = s.Settings.RetryIntervalMinutes,
+        ["ScheduleEnd"] = s.Settings.ScheduleEnd?.ToDateTimeOffset(),
+        ["Total"] = s.Total,
+        ["Unresolved"] = s.Unresolved,
+        ["InProgress"] = s.InProgress,
+        ["CallsMade"] = s.CallsMade,
+        ["CallsConnected"] = s.CallsConnected,
+        ["Dispositions"] = JsonSerializer.Serialize(s.Dispositions),
+        ["FreshCursor"] = s.FreshCursor,
+        ["FreshDone"] = s.FreshDone,
+    };
+
+    public static ShardState StateFrom(TableEntity e) => new(
+        e.PartitionKey,
+        new ShardSettings(
+            e.GetString("AccountId") ?? "",
+            e.GetInt32("MaxAttempts") ?? 1,
+            e.GetInt32("RetryIntervalMinutes") ?? 240,
+            e.GetDateTimeOffset("ScheduleEnd") is { } end ? Instant.FromDateTimeOffset(end) : null),
+        e.GetInt32("Total") ?? 0,
+        e.GetInt32("Unresolved") ?? 0,
+        e.GetInt32("InProgress") ?? 0,
+        e.GetInt32("CallsMade") ?? 0,
+        e.GetInt32("CallsConnected") ?? 0,
+        JsonSerializer.Deserialize<Dictionary<string, int>>(e.GetString("Dispositions") ?? "{}") ?? [],
+        e.GetString("FreshCursor") ?? "",
+        e.GetBoolean("FreshDone") ?? false,
+        e.ETag);
+
+    public static TableEntity ToEntity(AttemptRow a) => new(a.PartitionKey, AttemptKey(a.Phone, a.Number))
+    {
+        ["StartedAt"] = a.StartedAt.ToDateTimeOffset(),
+        ["Outcome"] = a.Outcome,
+        ["Disposition"] = a.Disposition,
+        ["EndedAt"] = a.EndedAt?.ToDateTimeOffset(),
+        ["DurationSeconds"] = a.DurationSeconds,
+    };
+
+    public static AttemptRow AttemptFrom(TableEntity e)
+    {
+        var parts = e.RowKey[AttemptPrefix.Length..].Split('~');
+        var ended = e.GetDateTimeOffset("EndedAt");
+        return new AttemptRow(e.PartitionKey, parts[0], int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture),
+            Instant.FromDateTimeOffset(e.GetDateTimeOffset("StartedAt")!.Value), e.GetString("Outcome"), e.GetString("Disposition"),
+            ended is null ? null : Instant.FromDateTimeOffset(ended.Value), e.GetInt32("DurationSeconds"), e.ETag);
+    }
+}
+
+/// <summary>Reads and writes of the engine's rows.</summary>
+internal sealed class ShardStore(CampaignTables tables)
+{
+    public async Task<List<ShardState>> ReadStatesAsync(string campaignId, int shardCount, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey ge {ContactSharding.PartitionKey(campaignId, 0)} and PartitionKey le {ContactSharding.PartitionKey(campaignId, shardCount - 1)} and RowKey eq {ShardRows.StateKey}");
+        var states = new List<ShardState>(shardCount);
+        await foreach (var entity in tables.Contacts.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+            states.Add(ShardRows.StateFrom(entity));
+        return states;
+    }
+
+    /// <summary>A campaign's progress counters: the sum of its shards' rows, each exact, so the sum is exact.</summary>
+    public async Task<global::Campaigns.Domain.Campaigns.CampaignCounters> CountersAsync(string campaignId, int shardCount, CancellationToken cancellationToken)
+    {
+        var states = await ReadStatesAsync(campaignId, shardCount, cancellationToken);
+        var dispositions = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var state in states)
+        foreach (var (label, count) in state.Dispositions)
+            dispositions[label] = dispositions.GetValueOrDefault(label) + count;
+        return new(states.Sum(s => s.CallsMade), states.Sum(s => s.CallsConnected), dispositions);
+    }
+
+    public async Task<ShardState?> ReadStateAsync(string partitionKey, CancellationToken cancellationToken)
+    {
+        var response = await tables.Contacts.GetEntityIfExistsAsync<TableEntity>(partitionKey, ShardRows.StateKey, cancellationToken: cancellationToken);
+        return response.HasValue ? ShardRows.StateFrom(response.Value!) : null;
+    }
+
+    /// <summary>Due-index rows of one shard due at or before <paramref name="now"/>, earliest first, at most <paramref name="take"/>.</summary>
+    public async Task<List<(Instant At, string Phone, string RowKey)>> ReadDueAsync(string partitionKey, Instant now, int take, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {ShardRows.DuePrefix} and RowKey lt {ShardRows.DueUpperBound(now)}");
+        var due = new List<(Instant, string, string)>(take);
+        await foreach (var entity in tables.Contacts.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(1000, take), select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            var (at, phone) = ShardRows.ParseDueKey(entity.RowKey);
+            due.Add((at, phone, entity.RowKey));
+            if (due.Count == take)
+                break;
+        }
+        return due;
+    }
+
+    /// <summary>The earliest due-index row of one shard after <paramref name="now"/>, if any.</summary>
+    public async Task<Instant?> NextDueAfterAsync(string partitionKey, Instant now, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {ShardRows.DueUpperBound(now)} and RowKey lt {"~due~~"}");
+        await foreach (var entity in tables.Contacts.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["RowKey"], cancellationToken: cancellationToken))
+            return ShardRows.ParseDueKey(entity.RowKey).At;
+        return null;
+    }
+
+    public async Task<AttemptRow?> ReadAttemptAsync(string partitionKey, string phone, int number, CancellationToken cancellationToken)
+    {
+        var response = await tables.Contacts.GetEntityIfExistsAsync<TableEntity>(partitionKey, ShardRows.AttemptKey(phone, number), cancellationToken: cancellationToken);
+        return response.HasValue ? ShardRows.AttemptFrom(response.Value!) : null;
+    }
+
+    /// <summary>Submits one partition's actions as one transaction; a lost race raises <see cref="ConcurrencyConflictException"/>.</summary>
+    public async Task SubmitAsync(IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken)
+    {
+        if (actions.Count == 0)
+            return;
+        try
+        {
+            await tables.Contacts.SubmitTransactionAsync(actions, cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 or 404)
+        {
+            throw new ConcurrencyConflictException("A row of the transaction changed concurrently", ex);
+        }
+    }
+}
