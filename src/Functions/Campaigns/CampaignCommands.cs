@@ -17,7 +17,7 @@ internal sealed record RemovalResult(int Removed, int NotFound, int AlreadyCalle
 /// </summary>
 internal sealed class CampaignCommands(CampaignStore campaigns, ContactStore contacts, EngineQueues queues, TimeProvider time)
 {
-    private const int MaxConcurrencyRetries = 5;
+    private const int MaxConcurrencyRetries = 20;
 
     private Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
 
@@ -111,6 +111,8 @@ internal sealed class CampaignCommands(CampaignStore campaigns, ContactStore con
                     default: Interlocked.Increment(ref alreadyCalled); break;
                 }
             });
+        if (removed > 0 && stored.Campaign.Status == CampaignStatus.Running)
+            await queues.NudgeAsync(accountId, campaignId, cancellationToken); // the last pending contact may be gone: let the engine finish
         return new RemovalResult(removed, notFound, alreadyCalled);
     }
 

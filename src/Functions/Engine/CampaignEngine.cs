@@ -147,6 +147,7 @@ internal sealed partial class CampaignEngine(
         }
         if (next is { } due)
             await queues.SendTimerAsync(leased.AccountId, leased.Campaign.Id, token, due, cancellationToken);
+        LogTick(leased.Campaign.Id, next?.ToString() ?? "none");
     }
 
     private async Task<(StoredCampaign Campaign, Instant? Next)> WorkAsync(StoredCampaign stored, CancellationToken cancellationToken)
@@ -496,6 +497,9 @@ internal sealed partial class CampaignEngine(
         WaitReason.OutsideLegalHours => "outside_legal_hours",
         _ => reason.ToString(),
     };
+
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Debug, Message = "Campaign {CampaignId} ticked; next look at {Next}")]
+    private partial void LogTick(string campaignId, string next);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Campaign {CampaignId} started at its schedule")]
     private partial void LogStarted(string campaignId);

@@ -80,11 +80,13 @@ internal sealed class ContactStore(CampaignTables tables, StorageOptions options
     }
 
     /// <summary>
-    /// Removes a pending contact: the contact becomes <c>removed</c> and its due-index row goes, in one transaction
-    /// that names the contact's ETag, so it cannot cross a dial the engine is claiming at the same moment.
+    /// Removes a pending contact: the contact becomes <c>removed</c>, its due-index row goes, and its shard stops counting
+    /// it as unresolved (a removed contact is done, without a disposition), in one transaction that names the ETags read,
+    /// so it cannot cross a dial the engine is claiming at the same moment.
     /// </summary>
     public async Task RemoveAsync(StoredContact stored, CancellationToken cancellationToken)
     {
+        var stateRow = await tables.Contacts.GetEntityIfExistsAsync<TableEntity>(stored.PartitionKey, ShardRows.StateKey, cancellationToken: cancellationToken);
         var removed = stored.State with { Status = ContactStatus.Removed, NextAttemptAt = null, WaitReason = "removed" };
         var actions = new List<TableTransactionAction>
         {
@@ -92,6 +94,11 @@ internal sealed class ContactStore(CampaignTables tables, StorageOptions options
         };
         if (stored.DueKey is not null)
             actions.Add(new(TableTransactionActionType.Delete, new TableEntity(stored.PartitionKey, stored.DueKey), ETag.All));
+        if (stateRow.HasValue)
+        {
+            var state = ShardRows.StateFrom(stateRow.Value!);
+            actions.Add(new(TableTransactionActionType.UpdateReplace, ShardRows.ToEntity(state with { Unresolved = state.Unresolved - 1 }), state.ETag));
+        }
         try
         {
             await tables.Contacts.SubmitTransactionAsync(actions, cancellationToken);

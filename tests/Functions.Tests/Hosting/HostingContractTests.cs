@@ -26,7 +26,8 @@ public sealed class HostingContractTests(AppFixture app)
     public void EveryHttpEndpoint_HasAFunctionJsonWithItsRouteAndMethods()
     {
         var declared = Directory.GetFiles(Path.Combine(Root, "src", "Functions", "functions"), "function.json", SearchOption.AllDirectories)
-            .Select(path => JsonNode.Parse(File.ReadAllText(path))!["bindings"]!.AsArray().Single(b => b!["type"]!.GetValue<string>() == "httpTrigger")!)
+            .Select(path => JsonNode.Parse(File.ReadAllText(path))!["bindings"]!.AsArray().SingleOrDefault(b => b!["type"]!.GetValue<string>() == "httpTrigger"))
+            .OfType<JsonNode>()
             .SelectMany(b => b["methods"]!.AsArray().Select(m => (Method: m!.GetValue<string>().ToUpperInvariant(), Route: Normalize(b["route"]!.GetValue<string>()))))
             .ToHashSet();
 
@@ -38,6 +39,29 @@ public sealed class HostingContractTests(AppFixture app)
 
         Assert.NotEmpty(endpoints);
         Assert.All(endpoints, endpoint => Assert.Contains(endpoint, declared));
+    }
+
+    [Fact]
+    public void EveryNonHttpFunction_HasATriggerEndpointNamedLikeIt()
+    {
+        var triggered = Directory.GetDirectories(Path.Combine(Root, "src", "Functions", "functions"))
+            .Select(dir => (Name: Path.GetFileName(dir), Type: JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "function.json")))!["bindings"]![0]!["type"]!.GetValue<string>()))
+            .Where(f => f.Type != "httpTrigger")
+            .ToList();
+        var endpoints = app.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods.Contains("POST") == true)
+            .Select(e => Normalize(e.RoutePattern.RawText!)).ToHashSet();
+
+        Assert.Contains(triggered, f => f.Type == "queueTrigger");
+        Assert.Contains(triggered, f => f.Type == "timerTrigger");
+        Assert.All(triggered, f => Assert.Contains(f.Name, endpoints));
+    }
+
+    [Fact]
+    public async Task TriggerEndpoints_RefuseCallersWithoutTheLocalHostsKey()
+    {
+        var response = await app.ClientWith(null).PostAsync("/CallOutcome", Requests.Json("""{"Data": {"message": "{}"}, "Metadata": {}}"""));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
     [Fact]
