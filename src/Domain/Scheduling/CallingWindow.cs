@@ -20,8 +20,11 @@ public abstract record WindowDecision
     /// <summary>May not be dialed before <paramref name="Until"/>.</summary>
     public sealed record Wait(Instant Until, WaitReason Reason) : WindowDecision;
 
-    /// <summary>No legal moment remains before the schedule ends.</summary>
-    public sealed record Never(string Reason) : WindowDecision;
+    /// <summary>
+    /// Never callable: the schedule has ended or leaves no legal moment (<paramref name="ScheduleEnded"/>), or the zones
+    /// the number may be in share no legal hour at all (a number that maps to zones half a world apart).
+    /// </summary>
+    public sealed record Never(string Reason, bool ScheduleEnded) : WindowDecision;
 }
 
 /// <summary>
@@ -46,7 +49,7 @@ public static class CallingWindow
         if (schedule is not null)
         {
             if (now >= schedule.EndInstant)
-                return new WindowDecision.Never("the schedule has ended");
+                return new WindowDecision.Never("the schedule has ended", ScheduleEnded: true);
             if (now < schedule.StartInstant)
             {
                 from = schedule.StartInstant;
@@ -83,9 +86,22 @@ public static class CallingWindow
             }
             candidate = latestOpen;
         }
+        if (!HaveCommonHours(zones, hours, from))
+            return new WindowDecision.Never("the zones this number may be in share no legal calling hour", ScheduleEnded: false);
         if (schedule is not null && horizonEnd == schedule.EndInstant)
-            return new WindowDecision.Never("no legal calling time remains before the schedule ends");
+            return new WindowDecision.Never("no legal calling time remains before the schedule ends", ScheduleEnded: true);
         return new WindowDecision.Wait(horizonEnd, reasonIfWaiting);
+    }
+
+    /// <summary>Whether the zones' legal hours overlap at all in the two days from <paramref name="from"/> (they repeat daily).</summary>
+    private static bool HaveCommonHours(IReadOnlyList<DateTimeZone> zones, LegalHours hours, Instant from)
+    {
+        for (var probe = from; probe < from + Duration.FromDays(2); probe += Duration.FromMinutes(15))
+        {
+            if (zones.All(zone => { var (open, close) = IntervalAtOrAfter(zone, hours, probe); return open <= probe && probe < close; }))
+                return true;
+        }
+        return false;
     }
 
     /// <summary>The legal interval in <paramref name="zone"/> that contains <paramref name="instant"/>, or the next one after it.</summary>

@@ -304,8 +304,8 @@ internal sealed partial class CampaignEngine(
             }
             switch (CallingWindow.Decide(zones, hours, campaign.Schedule, now))
             {
-                case WindowDecision.Never:
-                    plans.Add(new Plan(candidate, PlanKind.Resolve, Reason: Dispositions.ScheduleEnded));
+                case WindowDecision.Never never:
+                    plans.Add(new Plan(candidate, PlanKind.Resolve, Reason: never.ScheduleEnded ? Dispositions.ScheduleEnded : Dispositions.NotDialable));
                     break;
                 case WindowDecision.Wait wait:
                     plans.Add(new Plan(candidate, PlanKind.Wait, wait.Until, WireReason(wait.Reason)));
