@@ -50,23 +50,38 @@ public class AppFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _azurite = await SharedAzurite.Value;
-        App = CampaignsApp.Build([], builder =>
-        {
-            builder.Configuration["AzureWebJobsStorage"] = _azurite.ConnectionString;
-            builder.Configuration["Storage:TablePrefix"] = Prefix;
-            builder.Configuration["Engine:QueuePrefix"] = Prefix + "-";
-            builder.Configuration["Engine:MaxTimerDelaySeconds"] = "1"; // timers re-check the fake clock every second
-            builder.Configuration["CAMPAIGNS_DEV_API_KEY"] = DevApiKey;
-            foreach (var (key, value) in _settings)
-                builder.Configuration[key] = value;
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.Services.AddSingleton<TimeProvider>(Clock);
-        });
+        App = BuildApp();
         await CampaignsApp.InitializeAsync(App);
         await App.StartAsync();
         BaseAddress = new Uri(App.Urls.First());
     }
+
+    /// <summary>Another instance of the app on the same storage, tables, queues and clock (a second host).</summary>
+    public async Task<WebApplication> StartAnotherHostAsync()
+    {
+        var other = BuildApp();
+        await other.StartAsync();
+        return other;
+    }
+
+    /// <summary>The settings every instance of this fixture's app runs with.</summary>
+    public Dictionary<string, string?> Settings => new(_settings)
+    {
+        ["AzureWebJobsStorage"] = _azurite!.ConnectionString,
+        ["Storage:TablePrefix"] = Prefix,
+        ["Engine:QueuePrefix"] = Prefix + "-",
+        ["Engine:MaxTimerDelaySeconds"] = _settings.GetValueOrDefault("Engine:MaxTimerDelaySeconds") ?? "1", // timers re-check the fake clock every second
+        ["CAMPAIGNS_DEV_API_KEY"] = DevApiKey,
+    };
+
+    private WebApplication BuildApp() => CampaignsApp.Build([], builder =>
+    {
+        foreach (var (key, value) in Settings)
+            builder.Configuration[key] = value;
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton<TimeProvider>(Clock);
+    });
 
     /// <summary>A new account with its own API key, and a client that sends it as a Bearer token.</summary>
     public async Task<(HttpClient Client, string ApiKey)> NewAccountAsync()
