@@ -18,6 +18,12 @@ internal sealed class LocalTriggerHostOptions
 
     /// <summary>Longest pause between two polls of an empty queue (host.json <c>queues.maxPollingInterval</c> wins).</summary>
     public double MaxPollingIntervalSeconds { get; set; } = 1;
+
+    /// <summary>Pause between two scans of a blob trigger's container.</summary>
+    public double BlobPollingIntervalSeconds { get; set; } = 2;
+
+    /// <summary>Another folder of function.json files to drive (tests add functions of their own this way).</summary>
+    public string? AdditionalFunctionsPath { get; set; }
 }
 
 /// <summary>
@@ -51,6 +57,8 @@ internal sealed partial class LocalTriggerHost(
         _http.DefaultRequestHeaders.Add(TriggerEndpoints.SecretHeader, secret.Value);
 
         var functions = FunctionDefinition.Load(AppContext.BaseDirectory);
+        if (options.AdditionalFunctionsPath is { Length: > 0 } extra && Directory.Exists(extra))
+            functions.AddRange(FunctionDefinition.Load(extra));
         var hostSettings = HostSettings.Load(AppContext.BaseDirectory, options);
         var loops = new List<Task>();
         foreach (var function in functions)
@@ -59,6 +67,8 @@ internal sealed partial class LocalTriggerHost(
                 loops.Add(RunQueueAsync(function, hostSettings, stoppingToken));
             else if (function.Trigger == "timerTrigger")
                 loops.Add(RunTimerAsync(function, stoppingToken));
+            else if (function.Trigger == "blobTrigger")
+                loops.Add(RunBlobAsync(function, stoppingToken));
         }
         LogStarted(loops.Count, address);
         await Task.WhenAll(loops);
@@ -159,6 +169,115 @@ internal sealed partial class LocalTriggerHost(
             // The pop receipt expired (processing outlived the visibility timeout): the message is delivered again.
         }
     }
+
+    /// <summary>
+    /// Blob triggers with receipts, as the Functions host keeps them: before a blob (at a given ETag) is handed to the
+    /// function, a receipt blob is created with If-None-Match: *, so one host only processes it, once. A failure is
+    /// retried up to five times, then the blob's path goes to the <c>webjobs-blobtrigger-poison</c> queue. A receipt left
+    /// "processing" by a crashed host for longer than the visibility timeout is taken over.
+    /// </summary>
+    private async Task RunBlobAsync(FunctionDefinition function, CancellationToken stoppingToken)
+    {
+        var path = function.Binding["path"]!.GetValue<string>();
+        var containerName = path.Split('/')[0];
+        var service = new Azure.Storage.Blobs.BlobServiceClient(storage.ConnectionString);
+        var container = service.GetBlobContainerClient(containerName);
+        var receipts = service.GetBlobContainerClient("azure-webjobs-hosts");
+        var poison = new QueueClient(storage.ConnectionString, "webjobs-blobtrigger-poison", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        await container.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+        await receipts.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var blob in container.GetBlobsAsync(cancellationToken: stoppingToken))
+                    await DeliverBlobAsync(function, container, receipts, poison, blob, stoppingToken);
+            }
+            catch (Exception ex) when (ex is Azure.RequestFailedException or HttpRequestException && !stoppingToken.IsCancellationRequested)
+            {
+                LogPollFailed(containerName, ex.Message);
+            }
+            await DelayAsync(TimeSpan.FromSeconds(options.BlobPollingIntervalSeconds), stoppingToken);
+        }
+    }
+
+    private async Task DeliverBlobAsync(
+        FunctionDefinition function, Azure.Storage.Blobs.BlobContainerClient container, Azure.Storage.Blobs.BlobContainerClient receipts,
+        QueueClient poison, Azure.Storage.Blobs.Models.BlobItem blob, CancellationToken stoppingToken)
+    {
+        var receipt = receipts.GetBlobClient($"blobreceipts/{function.Name}/{container.Name}/{blob.Name}/{blob.Properties.ETag}");
+        var now = time.GetUtcNow();
+        var tries = 1;
+        try
+        {
+            var existing = await receipt.GetPropertiesAsync(cancellationToken: stoppingToken);
+            var status = (existing.Value.Metadata.TryGetValue("status", out var s) ? s : null);
+            tries = int.Parse((existing.Value.Metadata.TryGetValue("tries", out var t) ? t : "0"), System.Globalization.CultureInfo.InvariantCulture) + 1;
+            var stale = status == "processing" && existing.Value.LastModified < now - TimeSpan.FromMinutes(5);
+            if (status is "completed" or "poisoned" || (status == "processing" && !stale))
+                return;
+            // failed earlier (or abandoned by a crashed host): take it over, guarded by the receipt's ETag
+            await receipt.SetMetadataAsync(Receipt("processing", tries), new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = existing.Value.ETag }, stoppingToken);
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+            try
+            {
+                await receipt.UploadAsync(BinaryData.FromString(""), new Azure.Storage.Blobs.Models.BlobUploadOptions
+                {
+                    Metadata = Receipt("processing", tries),
+                    Conditions = new Azure.Storage.Blobs.Models.BlobRequestConditions { IfNoneMatch = Azure.ETag.All },
+                }, stoppingToken);
+            }
+            catch (Azure.RequestFailedException conflict) when (conflict.Status is 409 or 412)
+            {
+                return; // another host took it
+            }
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            return; // another host took it over first
+        }
+
+        var source = container.GetBlobClient(blob.Name);
+        var content = blob.Properties.ContentLength <= 1024 * 1024
+            ? Convert.ToBase64String((await source.DownloadContentAsync(stoppingToken)).Value.Content.ToArray())
+            : null; // large blobs: the function reads them itself from Metadata.Uri, streaming
+        var payload = new JsonObject
+        {
+            ["Data"] = new JsonObject { [function.BindingName] = content },
+            ["Metadata"] = new JsonObject
+            {
+                ["BlobTrigger"] = $"{container.Name}/{blob.Name}",
+                ["name"] = blob.Name,
+                ["Uri"] = source.Uri.ToString(),
+                ["Properties"] = new JsonObject { ["Length"] = blob.Properties.ContentLength, ["ETag"] = blob.Properties.ETag?.ToString() },
+                ["sys"] = new JsonObject { ["MethodName"] = function.Name },
+            },
+        };
+        var succeeded = false;
+        try
+        {
+            using var response = await _http!.PostAsJsonAsync("/" + function.Name, payload, stoppingToken);
+            succeeded = response.IsSuccessStatusCode;
+            if (!succeeded)
+                LogFailed(function.Name, blob.Name, tries, (int)response.StatusCode);
+        }
+        catch (HttpRequestException)
+        {
+            LogFailed(function.Name, blob.Name, tries, 0);
+        }
+        var final = succeeded ? "completed" : tries >= MaxDequeueCount ? "poisoned" : "failed";
+        await receipt.SetMetadataAsync(Receipt(final, tries), cancellationToken: CancellationToken.None);
+        if (final == "poisoned")
+        {
+            await poison.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
+            await poison.SendMessageAsync(JsonSerializer.Serialize(new { FunctionId = function.Name, BlobType = "BlockBlob", ContainerName = container.Name, BlobName = blob.Name, ETag = blob.Properties.ETag?.ToString() }), CancellationToken.None);
+            LogPoisoned(function.Name, blob.Name);
+        }
+    }
+
+    private static Dictionary<string, string> Receipt(string status, int tries) => new() { ["status"] = status, ["tries"] = tries.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 
     private async Task RunTimerAsync(FunctionDefinition function, CancellationToken stoppingToken)
     {

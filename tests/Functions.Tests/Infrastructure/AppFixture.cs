@@ -74,14 +74,24 @@ public class AppFixture : IAsyncLifetime
         ["CAMPAIGNS_DEV_API_KEY"] = DevApiKey,
     };
 
-    private WebApplication BuildApp() => CampaignsApp.Build([], builder =>
+    private WebApplication BuildApp()
     {
-        foreach (var (key, value) in Settings)
-            builder.Configuration[key] = value;
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton<TimeProvider>(Clock);
-    });
+        var app = CampaignsApp.Build([], builder =>
+        {
+            foreach (var (key, value) in Settings)
+                builder.Configuration[key] = value;
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Services.AddSingleton<TimeProvider>(Clock);
+        });
+        Map(app);
+        return app;
+    }
+
+    /// <summary>Lets a fixture add endpoints of its own (test functions) before the app starts.</summary>
+    protected virtual void Map(WebApplication app)
+    {
+    }
 
     /// <summary>A new account with its own API key, and a client that sends it as a Bearer token.</summary>
     public async Task<(HttpClient Client, string ApiKey)> NewAccountAsync()
