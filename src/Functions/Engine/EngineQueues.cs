@@ -23,11 +23,12 @@ internal sealed class EngineQueues
     private readonly EngineOptions _options;
     private readonly TimeProvider _time;
 
-    public EngineQueues(StorageOptions storage, EngineOptions options, TimeProvider time)
+    public EngineQueues(StorageOptions storage, EngineOptions options, TimeProvider time, StorageRequestCounter counter)
     {
         _options = options;
         _time = time;
         var clientOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        clientOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
         var service = new QueueServiceClient(storage.ConnectionString, clientOptions);
         Timers = service.GetQueueClient(options.QueuePrefix + TimersQueue);
         Outcomes = service.GetQueueClient(options.QueuePrefix + OutcomesQueue);

@@ -30,7 +30,8 @@ public static class CampaignsApp
         var services = builder.Services;
         services.AddSingleton(sp => StorageOptionsFrom(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => CampaignTables.CreateService(sp.GetRequiredService<StorageOptions>()));
+        services.AddSingleton<StorageRequestCounter>();
+        services.AddSingleton(sp => CampaignTables.CreateService(sp.GetRequiredService<StorageOptions>(), sp.GetRequiredService<StorageRequestCounter>()));
         services.AddSingleton(sp => new CampaignTables(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<StorageOptions>()));
         services.AddSingleton(sp => Bind<EngineOptions>(sp, "Engine"));
         services.AddSingleton(sp => Bind<SimulatorOptions>(sp, "Simulator"));

@@ -40,6 +40,7 @@ internal sealed partial class LocalTriggerHost(
     LocalTriggerHostOptions options,
     Engine.EngineOptions engine,
     TriggerSecret secret,
+    StorageRequestCounter counter,
     TimeProvider time,
     ILogger<LocalTriggerHost> log) : BackgroundService
 {
@@ -77,6 +78,7 @@ internal sealed partial class LocalTriggerHost(
     private async Task RunQueueAsync(FunctionDefinition function, HostSettings settings, CancellationToken stoppingToken)
     {
         var clientOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        clientOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
         var queueName = engine.QueuePrefix + function.Binding["queueName"]!.GetValue<string>();
         var queue = new QueueClient(storage.ConnectionString, queueName, clientOptions);
         var poison = new QueueClient(storage.ConnectionString, queueName + "-poison", clientOptions);
@@ -180,7 +182,9 @@ internal sealed partial class LocalTriggerHost(
     {
         var path = function.Binding["path"]!.GetValue<string>();
         var containerName = path.Split('/')[0];
-        var service = new Azure.Storage.Blobs.BlobServiceClient(storage.ConnectionString);
+        var blobOptions = new Azure.Storage.Blobs.BlobClientOptions();
+        blobOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
+        var service = new Azure.Storage.Blobs.BlobServiceClient(storage.ConnectionString, blobOptions);
         var container = service.GetBlobContainerClient(containerName);
         var receipts = service.GetBlobContainerClient("azure-webjobs-hosts");
         var poison = new QueueClient(storage.ConnectionString, "webjobs-blobtrigger-poison", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
