@@ -311,6 +311,8 @@ internal static class Benchmarks
         var attempts = campaign["calls_made"]!.GetValue<int>();
         Console.WriteLine($"transactions_per_attempt: {used} storage requests for {attempts} attempts in {watch.Elapsed.TotalSeconds:F1} s = " +
                           $"{(double)used / attempts:F2} per attempt (target <= 8; includes queue polling; simulator outcomes drawn: {campaign["disposition_summary"]})");
+        foreach (var (kind, count) in counter.ByKind.OrderByDescending(k => k.Value).Take(12))
+            Console.WriteLine($"    {count,7}  {kind}");
         await app.StopAsync();
     }
 }

@@ -34,11 +34,16 @@ internal sealed partial class CampaignEngine(
     private const int ExtraCandidates = 20;
     private static readonly TimeSpan RetryBusy = TimeSpan.FromSeconds(1);
 
+    /// <summary>When this instance last started a tick of each campaign: lets a nudge that tick answered be dropped without a read.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Instant> _lastTickStarted = new();
+
     private Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
 
     /// <summary>Handles one timer or nudge message (the <c>CampaignTimer</c> queue function).</summary>
     public async Task HandleAsync(TimerMessage message, CancellationToken cancellationToken)
     {
+        if (message.Token is null && _lastTickStarted.TryGetValue(message.Campaign, out var started) && started > Instant.FromDateTimeOffset(message.Due))
+            return; // a nudge that a tick on this instance has already answered
         var stored = await campaigns.GetAsync(message.Account, message.Campaign, cancellationToken);
         if (stored is null)
             return; // deleted: nothing to do
@@ -103,6 +108,7 @@ internal sealed partial class CampaignEngine(
             return;
         }
         StoredCampaign leased;
+        _lastTickStarted[stored.Campaign.Id] = now;
         try
         {
             leased = await campaigns.ReplaceAsync(stored, stored.Campaign,
@@ -380,8 +386,10 @@ internal sealed partial class CampaignEngine(
                 var (actions, claims, newState) = BuildTransaction(stored.Campaign, state, chunk, last ? orphans : [], last && allFreshSeen, now);
                 try
                 {
-                    await shards.SubmitAsync(actions, cancellationToken);
-                    state = await shards.ReadStateAsync(state.PartitionKey, cancellationToken) ?? newState;
+                    var etag = await shards.SubmitAsync(actions, cancellationToken);
+                    state = etag is { } written && actions[^1].Entity.RowKey == ShardRows.StateKey
+                        ? newState with { ETag = written }
+                        : await shards.ReadStateAsync(state.PartitionKey, cancellationToken) ?? newState;
                     placed.AddRange(claims);
                     break;
                 }

@@ -53,11 +53,32 @@ internal sealed class EngineQueues
         await Timers.SendMessageAsync(message, visibilityTimeout: TimeSpan.FromSeconds(Math.Ceiling(seconds)), cancellationToken: cancellationToken);
     }
 
-    /// <summary>Asks the engine to look at a campaign now (after an outcome freed a slot, or an operator action).</summary>
+    /// <summary>
+    /// Asks the engine to look at a campaign (after an operator action, or a result freed a line). The message's due time
+    /// is when it becomes visible: a tick that starts after that has seen every change made before it, so the nudge
+    /// can be dropped.
+    /// </summary>
     public Task NudgeAsync(string account, string campaign, CancellationToken cancellationToken, TimeSpan? after = null) =>
         Timers.SendMessageAsync(
-            JsonSerializer.Serialize(new TimerMessage(account, campaign, null, _time.GetUtcNow()), Json),
+            JsonSerializer.Serialize(new TimerMessage(account, campaign, null, _time.GetUtcNow() + (after ?? TimeSpan.Zero)), Json),
             visibilityTimeout: after, cancellationToken: cancellationToken);
+
+    /// <summary>How long a result's nudge waits, so that the results of that moment share one look at the campaign.</summary>
+    public static readonly TimeSpan NudgeWindow = TimeSpan.FromSeconds(1); // queue visibility delays are whole seconds
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _lastNudgeTicks = new();
+
+    /// <summary>
+    /// Nudges a campaign after a short window, at most once per window from this instance: a nudge already on its way
+    /// is delivered after this call, so it covers the change that asked for this one.
+    /// </summary>
+    public async Task NudgeSoonAsync(string account, string campaign, CancellationToken cancellationToken)
+    {
+        var now = Environment.TickCount64; // real elapsed time: the window is about message delivery, not the campaign's clock
+        if (_lastNudgeTicks.TryGetValue(campaign, out var sent) && now - sent < NudgeWindow.TotalMilliseconds * 0.8)
+            return;
+        _lastNudgeTicks[campaign] = now;
+        await NudgeAsync(account, campaign, cancellationToken, NudgeWindow);
+    }
 
     /// <summary>Delivers a call result after <paramref name="delay"/> (the simulator's "call length").</summary>
     public Task SendOutcomeAsync(OutcomeMessage outcome, TimeSpan delay, CancellationToken cancellationToken) =>

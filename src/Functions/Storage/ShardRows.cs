@@ -172,20 +172,49 @@ internal sealed class ShardStore(CampaignTables tables)
         return null;
     }
 
+    /// <summary>The shard row, and the contact and attempt rows of several attempts, in one query of their partition.</summary>
+    public async Task<(ShardState? State, Dictionary<string, StoredContact> Contacts, Dictionary<(string, int), AttemptRow> Attempts)> ReadForOutcomesAsync(
+        string partitionKey, IReadOnlyList<(string Phone, int Number)> attempts, CancellationToken cancellationToken)
+    {
+        var keys = attempts.SelectMany(a => new[] { a.Phone, ShardRows.AttemptKey(a.Phone, a.Number) }).Append(ShardRows.StateKey).Distinct().ToList();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}") + " and (" +
+            string.Join(" or ", keys.Select(k => TableClient.CreateQueryFilter($"RowKey eq {k}"))) + ")";
+        ShardState? state = null;
+        var contacts = new Dictionary<string, StoredContact>();
+        var attemptRows = new Dictionary<(string, int), AttemptRow>();
+        await foreach (var entity in tables.Contacts.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            if (entity.RowKey == ShardRows.StateKey)
+                state = ShardRows.StateFrom(entity);
+            else if (entity.RowKey.StartsWith(ShardRows.AttemptPrefix, StringComparison.Ordinal))
+            {
+                var row = ShardRows.AttemptFrom(entity);
+                attemptRows[(row.Phone, row.Number)] = row;
+            }
+            else
+                contacts[entity.RowKey] = ContactStore.FromEntity(entity);
+        }
+        return (state, contacts, attemptRows);
+    }
+
     public async Task<AttemptRow?> ReadAttemptAsync(string partitionKey, string phone, int number, CancellationToken cancellationToken)
     {
         var response = await tables.Contacts.GetEntityIfExistsAsync<TableEntity>(partitionKey, ShardRows.AttemptKey(phone, number), cancellationToken: cancellationToken);
         return response.HasValue ? ShardRows.AttemptFrom(response.Value!) : null;
     }
 
-    /// <summary>Submits one partition's actions as one transaction; a lost race raises <see cref="ConcurrencyConflictException"/>.</summary>
-    public async Task SubmitAsync(IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken)
+    /// <summary>
+    /// Submits one partition's actions as one transaction and returns the new ETag of the last row written (the caller
+    /// puts its shard row last); a lost race raises <see cref="ConcurrencyConflictException"/>.
+    /// </summary>
+    public async Task<ETag?> SubmitAsync(IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken)
     {
         if (actions.Count == 0)
-            return;
+            return null;
         try
         {
-            await tables.Contacts.SubmitTransactionAsync(actions, cancellationToken);
+            var responses = await tables.Contacts.SubmitTransactionAsync(actions, cancellationToken);
+            return responses.Value.Count == actions.Count ? responses.Value[^1].Headers.ETag : null;
         }
         catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 or 404)
         {
