@@ -185,14 +185,22 @@ internal sealed partial class CampaignEngine(
             return (await FinishAsync(stored, cancellationToken), null);
 
         var inProgress = states.Sum(s => s.InProgress);
-        var capacity = Pacing.Available(options.MaxCallsInProgress, inProgress);
         var moreNow = false;
-        if (capacity > 0)
+        var hours = await accounts.GetLegalHoursAsync(stored.AccountId, cancellationToken);
+        var budget = System.Diagnostics.Stopwatch.StartNew();
+        // Keep dialing while lines free up within this wake-up (short calls), for at most half the lease.
+        while (Pacing.Available(options.MaxCallsInProgress, inProgress) is var capacity and > 0)
         {
-            var hours = await accounts.GetLegalHoursAsync(stored.AccountId, cancellationToken);
             int placed;
             (moreNow, placed) = await DispatchAsync(stored, states, capacity, hours, cancellationToken);
             inProgress += placed;
+            if (placed == 0 || budget.Elapsed > TimeSpan.FromSeconds(options.LeaseSeconds / 2.0))
+                break;
+            states = await shards.ReadStatesAsync(stored.Campaign.Id, stored.ContactShards, cancellationToken);
+            inProgress = states.Sum(s => s.InProgress);
+            if (states.Sum(s => s.Unresolved) == 0)
+                return (await FinishAsync(stored, cancellationToken), null);
+            moreNow = true; // if the loop ends on the budget, look again at once
         }
 
         Instant? next = moreNow ? Now : await NextDueAsync(stored, now, cancellationToken);

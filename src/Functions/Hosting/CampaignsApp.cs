@@ -85,6 +85,7 @@ public static class CampaignsApp
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapCampaignsV1();
         app.MapCallResults();
+        app.MapAccount();
         app.MapTriggers();
         return app;
     }

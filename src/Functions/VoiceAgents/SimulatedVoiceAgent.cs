@@ -30,14 +30,22 @@ internal sealed class SimulatorOptions
 /// <c>simulated_outcome</c> when present (<c>no_answer</c>, <c>busy</c>, <c>failed</c>, <c>voicemail</c>, <c>answered</c>,
 /// or any other text = answered with that text as the agent's disposition), otherwise drawn from the configured
 /// probabilities with a generator seeded by <see cref="SimulatorOptions.Seed"/> and the attempt id, so a run is
-/// repeatable. The result is delivered through the outcomes queue after the call length, so it survives a restart.
+/// repeatable. The result is delivered through the outcomes queue after the call length, so it survives a restart
+/// (a zero-length call's result is recorded as the call is placed).
 /// </summary>
-internal sealed class SimulatedVoiceAgent(SimulatorOptions options, EngineQueues queues) : IVoiceAgent
+internal sealed class SimulatedVoiceAgent(SimulatorOptions options, EngineQueues queues, OutcomeRecorder recorder) : IVoiceAgent
 {
     public async Task PlaceCallAsync(CallRequest request, CancellationToken cancellationToken)
     {
         var (outcome, disposition) = Decide(request);
         var seconds = Math.Max(0, options.CallSeconds);
+        if (seconds == 0)
+        {
+            // A zero-length call's result is known as it is placed: record it at once. Should the process die first,
+            // the attempt's timeout brings it back like any call whose result never came.
+            await recorder.RecordAsync(request.Attempt, outcome, disposition, 0, cancellationToken);
+            return;
+        }
         await queues.SendOutcomeAsync(
             new OutcomeMessage(request.Attempt.ToString(), outcome.ToWire(), disposition, (int)Math.Round(seconds)),
             TimeSpan.FromSeconds(seconds), cancellationToken);
