@@ -203,9 +203,18 @@ internal sealed partial class CampaignEngine(
             moreNow = true; // if the loop ends on the budget, look again at once
         }
 
-        Instant? next = moreNow ? Now : await NextDueAsync(stored, now, cancellationToken);
-        if (inProgress > 0)
-            next = Min(next, Now + Duration.FromSeconds(options.HeartbeatSeconds)); // outcomes nudge; this is the safety net
+        Instant? next;
+        if (moreNow)
+            next = Now;
+        else if (inProgress > 0)
+        {
+            // Calls in progress: their results nudge the campaign, and the heartbeat is the safety net; only what falls
+            // due before the heartbeat needs reading.
+            var heartbeat = Now + Duration.FromSeconds(options.HeartbeatSeconds);
+            next = await shards.NextDueWithinAsync(stored.Campaign.Id, stored.ContactShards, now, heartbeat, cancellationToken) ?? heartbeat;
+        }
+        else
+            next = await NextDueAsync(stored, now, cancellationToken);
         if (schedule is not null)
             next = Min(next, schedule.EndInstant);
         return (stored, next);
@@ -263,26 +272,37 @@ internal sealed partial class CampaignEngine(
         var freshDueAt = campaign.Schedule?.StartInstant ?? campaign.CreatedAt;
 
         // 1. Read only what is due: the due index up to now, and the next never-tried contacts of each shard.
+        // One query reads the due index of every shard; never-tried contacts are scanned shard by shard until enough.
+        var dueByShard = (await shards.ReadDueAcrossAsync(campaign.Id, stored.ContactShards, now, fetch, cancellationToken))
+            .GroupBy(d => d.PartitionKey).ToDictionary(g => g.Key, g => g.ToList());
+        var freshByShard = new Dictionary<string, List<StoredContact>>();
+        var freshFound = 0;
+        foreach (var state in states.Where(s => !s.FreshDone))
+        {
+            if (freshFound >= fetch)
+                break;
+            var fresh = await contacts.ScanAsync(state.PartitionKey, state.FreshCursor, fetch, cancellationToken);
+            freshByShard[state.PartitionKey] = fresh;
+            freshFound += fresh.Count;
+        }
         var perShard = await Task.WhenAll(states.Select(async state =>
         {
             var shard = ShardOf(state.PartitionKey);
-            var dueTask = shards.ReadDueAsync(state.PartitionKey, now, fetch, cancellationToken);
-            var freshTask = state.FreshDone ? Task.FromResult(new List<StoredContact>()) : contacts.ScanAsync(state.PartitionKey, state.FreshCursor, fetch, cancellationToken);
-            var due = await dueTask;
-            var byPhone = await contacts.GetManyAsync(state.PartitionKey, due.Select(d => d.Phone), cancellationToken);
+            var due = dueByShard.GetValueOrDefault(state.PartitionKey) ?? [];
+            var byPhone = due.Count == 0 ? [] : await contacts.GetManyAsync(state.PartitionKey, due.Select(d => d.Phone), cancellationToken);
             var candidates = new List<Candidate>();
             var orphans = new List<string>();
-            foreach (var (at, phone, rowKey) in due)
+            foreach (var (_, at, phone, rowKey) in due)
             {
                 if (byPhone.TryGetValue(phone, out var contact) && contact.DueKey == rowKey)
                     candidates.Add(new Candidate(shard, at, contact, rowKey, Fresh: false));
                 else
                     orphans.Add(rowKey); // left behind by a crash between two writes: the contact points elsewhere
             }
-            var fresh = await freshTask;
-            foreach (var contact in fresh)
+            var scanned = freshByShard.TryGetValue(state.PartitionKey, out var fresh);
+            foreach (var contact in fresh ?? [])
                 candidates.Add(new Candidate(shard, freshDueAt, contact, null, Fresh: true));
-            return (State: state, Candidates: candidates, Orphans: orphans, FreshComplete: fresh.Count < fetch);
+            return (State: state, Candidates: candidates, Orphans: orphans, FreshComplete: scanned && fresh!.Count < fetch);
         }));
 
         // 2. Decide, in due order, until the capacity is used.

@@ -163,6 +163,41 @@ internal sealed class ShardStore(CampaignTables tables)
         return due;
     }
 
+    /// <summary>Due-index rows of every shard of a campaign due at or before <paramref name="now"/>, in one query (at most <paramref name="take"/>).</summary>
+    public async Task<List<(string PartitionKey, Instant At, string Phone, string RowKey)>> ReadDueAcrossAsync(
+        string campaignId, int shardCount, Instant now, int take, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey ge {ContactSharding.PartitionKey(campaignId, 0)} and PartitionKey le {ContactSharding.PartitionKey(campaignId, shardCount - 1)} and RowKey ge {ShardRows.DuePrefix} and RowKey lt {ShardRows.DueUpperBound(now)}");
+        var due = new List<(string, Instant, string, string)>(take);
+        await foreach (var entity in tables.Contacts.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(1000, take), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            var (at, phone) = ShardRows.ParseDueKey(entity.RowKey);
+            due.Add((entity.PartitionKey, at, phone, entity.RowKey));
+            if (due.Count == take)
+                break;
+        }
+        return due;
+    }
+
+    /// <summary>The earliest due time in (<paramref name="after"/>, <paramref name="before"/>] across a campaign's shards, if any.</summary>
+    public async Task<Instant?> NextDueWithinAsync(string campaignId, int shardCount, Instant after, Instant before, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey ge {ContactSharding.PartitionKey(campaignId, 0)} and PartitionKey le {ContactSharding.PartitionKey(campaignId, shardCount - 1)} and RowKey ge {ShardRows.DueUpperBound(after)} and RowKey lt {ShardRows.DueUpperBound(before)}");
+        Instant? earliest = null;
+        var seen = 0;
+        await foreach (var entity in tables.Contacts.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            var at = ShardRows.ParseDueKey(entity.RowKey).At;
+            if (earliest is null || at < earliest)
+                earliest = at;
+            if (++seen >= 5000)
+                return after + Duration.FromSeconds(1); // plenty due within the window: look again in a second
+        }
+        return earliest;
+    }
+
     /// <summary>The earliest due-index row of one shard after <paramref name="now"/>, if any.</summary>
     public async Task<Instant?> NextDueAfterAsync(string partitionKey, Instant now, CancellationToken cancellationToken)
     {
