@@ -256,27 +256,35 @@ internal static class Benchmarks
 
         // Both campaigns live in the same tables, created before either wakes: the emulator scans whole tables on
         // every query, so only this way do the two wake-ups see the same storage and differ by campaign size alone.
-        var smallId = await CreateAsync(client, CampaignJson(1_000));
+        var smallId = await CreateAsync(client, CampaignJson(2_000));
         var largeId = await CreateDirectAsync(app, account, 200_000);
-
-        async Task<(double Ms, long Requests)> WakeAsync(string id)
-        {
+        var options = app.Services.GetRequiredService<EngineOptions>();
+        foreach (var id in new[] { smallId, largeId })
             (await client.PatchAsync($"/v1/campaigns/{id}", new StringContent("{\"action\":\"start\"}", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+
+        async Task<(double Ms, long Requests)> WakeAsync(string id, int expectedMade)
+        {
             var before = counter.Requests;
             var watch = Stopwatch.StartNew();
             await engine.HandleAsync(new TimerMessage(account, id, null, DateTimeOffset.UtcNow), CancellationToken.None);
             var ms = watch.Elapsed.TotalMilliseconds;
             var requests = counter.Requests - before;
             var made = (await GetAsync(client, id))["calls_made"]!.GetValue<int>();
-            if (made != 1000)
-                throw new InvalidOperationException($"expected 1000 dials, saw {made}");
+            if (made != expectedMade)
+                throw new InvalidOperationException($"expected {expectedMade} dials, saw {made}");
             return (ms, requests);
         }
 
-        var small = await WakeAsync(smallId);
-        var large = await WakeAsync(largeId);
-        Console.WriteLine($"wakeup_cost (1,000 due): 1,000-contact campaign {small.Ms:F0} ms / {small.Requests} storage requests; " +
-                          $"200,000-contact campaign {large.Ms:F0} ms / {large.Requests} storage requests; time ratio {large.Ms / small.Ms:F2} (target <= 1.5)");
+        // Each round lets 1,000 more calls be in progress, so each wake-up finds exactly 1,000 contacts to dial.
+        for (var round = 1; round <= 2; round++)
+        {
+            options.MaxCallsInProgress = 1000 * round;
+            var small = await WakeAsync(smallId, 1000 * round);
+            var large = await WakeAsync(largeId, 1000 * round);
+            Console.WriteLine($"wakeup_cost round {round} (1,000 due): 2,000-contact campaign {small.Ms:F0} ms / {small.Requests} storage requests; " +
+                              $"200,000-contact campaign {large.Ms:F0} ms / {large.Requests} storage requests; time ratio {large.Ms / small.Ms:F2}, " +
+                              $"request ratio {(double)large.Requests / small.Requests:F2} (target <= 1.5)");
+        }
         await app.StopAsync();
     }
 

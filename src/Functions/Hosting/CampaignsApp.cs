@@ -50,8 +50,7 @@ public static class CampaignsApp
             string.Equals(sp.GetRequiredService<HttpVoiceAgentOptions>().Kind, "http", StringComparison.OrdinalIgnoreCase)
                 ? sp.GetRequiredService<HttpVoiceAgent>()
                 : sp.GetRequiredService<SimulatedVoiceAgent>());
-        if (string.IsNullOrEmpty(builder.Configuration["FUNCTIONS_CUSTOMHANDLER_PORT"]) && builder.Configuration["LocalTriggerHost:Enabled"] != "false")
-            services.AddHostedService<LocalTriggerHost>();
+        services.AddHostedService<LocalTriggerHost>(); // stands down by itself under the Functions host or when disabled
         services.AddSingleton<ContactStore>();
         services.AddSingleton<CampaignCommands>();
         services.AddSingleton<ApiKeys>();

@@ -36,6 +36,7 @@ internal sealed class LocalTriggerHostOptions
 internal sealed partial class LocalTriggerHost(
     IServer server,
     IHostApplicationLifetime lifetime,
+    IConfiguration configuration,
     StorageOptions storage,
     LocalTriggerHostOptions options,
     Engine.EngineOptions engine,
@@ -49,6 +50,8 @@ internal sealed partial class LocalTriggerHost(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Enabled || !string.IsNullOrEmpty(configuration["FUNCTIONS_CUSTOMHANDLER_PORT"]))
+            return; // the Functions host drives the triggers itself (or a test or benchmark drives them)
         var started = new TaskCompletionSource();
         using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
         await started.Task.WaitAsync(stoppingToken);

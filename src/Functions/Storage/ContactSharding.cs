@@ -2,14 +2,15 @@ namespace Campaigns.Functions.Storage;
 
 /// <summary>
 /// Contacts of a campaign live in <see cref="ShardCountFor"/> partitions (<c>{campaignId}~{shard:00}</c>), chosen by a
-/// stable hash of the phone number. Azure Table Storage serves about 2,000 entities/s per partition, so a
-/// 100,000-contact campaign spread over 16 partitions writes (and later dials) without one hot partition.
-/// The shard count is fixed when the campaign is created and stored on it.
+/// stable hash of the phone number, about 2,500 contacts each (at most 80 partitions). Azure Table Storage serves about
+/// 2,000 entities/s per partition, so a big campaign writes and dials without one hot partition, and every partition
+/// stays small, which keeps a wake-up's work the same whatever the campaign's size. The shard count is fixed when the
+/// campaign is created and stored on it.
 /// </summary>
 internal static class ContactSharding
 {
-    public const int ContactsPerShard = 6_250;
-    public const int MaxShards = 16;
+    public const int ContactsPerShard = 2_500;
+    public const int MaxShards = 80;
 
     public static int ShardCountFor(int contacts) => Math.Clamp((contacts + ContactsPerShard - 1) / ContactsPerShard, 1, MaxShards);
 
