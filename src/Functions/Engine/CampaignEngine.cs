@@ -365,17 +365,21 @@ internal sealed partial class CampaignEngine(
         var placed = new List<(AttemptId Attempt, ContactSpec Contact)>();
         // Capacity used up: results will nudge the campaign when slots free. Candidates left unread: look again at once.
         var moreNow = !stoppedEarly && perShard.Any(s => s.Candidates.Count >= fetch);
-        foreach (var shard in perShard)
+        // Shards are independent partitions: their transactions go out side by side.
+        var commits = await Task.WhenAll(perShard.Select(shard =>
         {
             var shardPlans = plans.Where(p => p.Candidate.Shard == ShardOf(shard.State.PartitionKey)).ToList();
             var allFreshSeen = shard.FreshComplete && !stoppedEarly;
-            var (committed, complete) = await CommitShardAsync(stored, shard.State, shardPlans, shard.Orphans, allFreshSeen, now, cancellationToken);
+            return CommitShardAsync(stored, shard.State, shardPlans, shard.Orphans, allFreshSeen, now, cancellationToken);
+        }));
+        foreach (var (committed, complete) in commits)
+        {
             placed.AddRange(committed);
             moreNow |= !complete;
         }
 
         // 4. Place the claimed calls; record results that never came.
-        await Parallel.ForEachAsync(placed, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (call, ct) =>
+        await Parallel.ForEachAsync(placed, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (call, ct) =>
         {
             try
             {
