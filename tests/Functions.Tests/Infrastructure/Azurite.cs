@@ -11,6 +11,7 @@ namespace Campaigns.Functions.Tests.Infrastructure;
 public sealed class Azurite : IAsyncDisposable
 {
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    private static readonly TimeSpan PortPoll = TimeSpan.FromMilliseconds(100);
     private Process? _process;
 
     public string ConnectionString { get; private set; } = "";
@@ -78,7 +79,7 @@ public sealed class Azurite : IAsyncDisposable
             }
             catch (SocketException) when (DateTime.UtcNow < deadline)
             {
-                await Task.Delay(100);
+                await Task.Delay(PortPoll); // waiting for a process to open its port: there is no signal to await
             }
         }
     }
