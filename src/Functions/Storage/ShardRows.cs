@@ -121,15 +121,21 @@ internal static class ShardRows
 /// <summary>Reads and writes of the engine's rows.</summary>
 internal sealed class ShardStore(CampaignTables tables)
 {
+    /// <summary>
+    /// The shard rows of a campaign, by point reads side by side: a query over the campaign's partitions would have
+    /// to pass every contact row in them to find the one state row each has.
+    /// </summary>
     public async Task<List<ShardState>> ReadStatesAsync(string campaignId, int shardCount, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey ge {ContactSharding.PartitionKey(campaignId, 0)} and PartitionKey le {ContactSharding.PartitionKey(campaignId, shardCount - 1)} and RowKey eq {ShardRows.StateKey}");
-        var states = new List<ShardState>(shardCount);
-        await foreach (var entity in tables.Contacts.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
-            states.Add(ShardRows.StateFrom(entity));
-        return states;
+        var states = new ShardState?[shardCount];
+        await Parallel.ForEachAsync(Enumerable.Range(0, shardCount),
+            new ParallelOptions { MaxDegreeOfParallelism = MaxReadsInFlight, CancellationToken = cancellationToken },
+            async (shard, ct) => states[shard] = await ReadStateAsync(ContactSharding.PartitionKey(campaignId, shard), ct));
+        return states.OfType<ShardState>().ToList();
     }
+
+    /// <summary>Point reads one request sends side by side, so a busy moment does not flood the account.</summary>
+    private const int MaxReadsInFlight = 8;
 
     /// <summary>A campaign's progress counters: the sum of its shards' rows, each exact, so the sum is exact.</summary>
     public async Task<global::Campaigns.Domain.Campaigns.CampaignCounters> CountersAsync(string campaignId, int shardCount, CancellationToken cancellationToken)
