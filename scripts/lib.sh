@@ -31,9 +31,11 @@ start_azurite() {
   ensure_node_packages
   local blob queue table
   blob=$(free_port); queue=$(free_port); table=$(free_port)
+  mkdir -p "$ROOT/.artifacts"
+  # Azurite's own output goes to a file, so that a crash of the emulator leaves a trace.
   "$ROOT/node_modules/.bin/azurite" --inMemoryPersistence --silent --disableTelemetry --skipApiVersionCheck \
     --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
-    --blobPort "$blob" --queuePort "$queue" --tablePort "$table" >/dev/null 2>&1 &
+    --blobPort "$blob" --queuePort "$queue" --tablePort "$table" >"$ROOT/.artifacts/azurite-$table.log" 2>&1 &
   AZURITE_PID=$!
   wait_for_port 127.0.0.1 "$table" 30 && wait_for_port 127.0.0.1 "$blob" 30 && wait_for_port 127.0.0.1 "$queue" 30 || return 1
   AZURITE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$AZURITE_ACCOUNT_KEY;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table/devstoreaccount1;"
