@@ -66,10 +66,6 @@ internal sealed partial class CampaignEngine(
         await TickAsync(stored, cancellationToken);
     }
 
-    /// <summary>Asks for a look at the campaign now (after start or resume).</summary>
-    public Task WakeAsync(StoredCampaign campaign, CancellationToken cancellationToken) =>
-        queues.NudgeAsync(campaign.AccountId, campaign.Campaign.Id, cancellationToken);
-
     /// <summary>
     /// Re-sends timers that should have fired but did not (a crash between writing a timer's token and sending its
     /// message), and nudges running campaigns that have no timer. Driven by the <c>CampaignSweep</c> timer function.

@@ -154,21 +154,6 @@ internal sealed class ShardStore(CampaignTables tables)
         return response.HasValue ? ShardRows.StateFrom(response.Value!) : null;
     }
 
-    /// <summary>Due-index rows of one shard due at or before <paramref name="now"/>, earliest first, at most <paramref name="take"/>.</summary>
-    public async Task<List<(Instant At, string Phone, string RowKey)>> ReadDueAsync(string partitionKey, Instant now, int take, CancellationToken cancellationToken)
-    {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {ShardRows.DuePrefix} and RowKey lt {ShardRows.DueUpperBound(now)}");
-        var due = new List<(Instant, string, string)>(take);
-        await foreach (var entity in tables.Contacts.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(1000, take), select: ["RowKey"], cancellationToken: cancellationToken))
-        {
-            var (at, phone) = ShardRows.ParseDueKey(entity.RowKey);
-            due.Add((at, phone, entity.RowKey));
-            if (due.Count == take)
-                break;
-        }
-        return due;
-    }
-
     /// <summary>Due-index rows of every shard of a campaign due at or before <paramref name="now"/>, in one query (at most <paramref name="take"/>).</summary>
     public async Task<List<(string PartitionKey, Instant At, string Phone, string RowKey)>> ReadDueAcrossAsync(
         string campaignId, int shardCount, Instant now, int take, CancellationToken cancellationToken)
@@ -236,12 +221,6 @@ internal sealed class ShardStore(CampaignTables tables)
                 contacts[entity.RowKey] = ContactStore.FromEntity(entity);
         }
         return (state, contacts, attemptRows);
-    }
-
-    public async Task<AttemptRow?> ReadAttemptAsync(string partitionKey, string phone, int number, CancellationToken cancellationToken)
-    {
-        var response = await tables.Contacts.GetEntityIfExistsAsync<TableEntity>(partitionKey, ShardRows.AttemptKey(phone, number), cancellationToken: cancellationToken);
-        return response.HasValue ? ShardRows.AttemptFrom(response.Value!) : null;
     }
 
     /// <summary>
