@@ -47,8 +47,34 @@ public sealed record ContactState(
     /// <summary>The outcome of the last attempt (<c>no_answer</c>, <c>busy</c>, ...), else null.</summary>
     public string? LastOutcome { get; init; }
 
+    /// <summary>Every attempt started, oldest first; the last is the current one. Its count is <see cref="Attempts"/>.</summary>
+    public IReadOnlyList<AttemptRecord> History { get; init; } = [];
+
+    /// <summary>The attempt numbered <paramref name="number"/> (1-based), if it was started.</summary>
+    public AttemptRecord? AttemptNumbered(int number) => number >= 1 && number <= History.Count ? History[number - 1] : null;
+
+    /// <summary>Starts attempt <see cref="Attempts"/> + 1: the contact is dialing from <paramref name="now"/>.</summary>
+    public ContactState StartAttempt(Instant now) => this with
+    {
+        Status = ContactStatus.Dialing,
+        Attempts = Attempts + 1,
+        History = [.. History, new AttemptRecord(Attempts + 1, now)],
+        NextAttemptAt = null,
+        WaitReason = null,
+    };
+
     /// <summary>"Already called" in the API's sense: at least one attempt has been started.</summary>
     public bool HasBeenCalled => Attempts > 0 || Status is ContactStatus.Dialing or ContactStatus.Resolved;
+}
+
+/// <summary>
+/// One call attempt of a contact: when it started and, once its result is recorded, how it ended. Its id is
+/// deterministic (<see cref="Calls.AttemptId"/>), so a result is recorded once per attempt.
+/// </summary>
+public sealed record AttemptRecord(int Number, Instant StartedAt, string? Outcome = null, string? Disposition = null,
+    Instant? EndedAt = null, int? DurationSeconds = null)
+{
+    public bool HasResult => Outcome is not null;
 }
 
 public static class ContactStatusNames

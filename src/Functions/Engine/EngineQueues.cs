@@ -65,18 +65,20 @@ internal sealed class EngineQueues
 
     /// <summary>How long a result's nudge waits, so that the results of that moment share one look at the campaign.</summary>
     public static readonly TimeSpan NudgeWindow = TimeSpan.FromSeconds(1); // queue visibility delays are whole seconds
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _lastNudgeTicks = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _pendingNudgeDue = new();
 
     /// <summary>
-    /// Nudges a campaign after a short window, at most once per window from this instance: a nudge already on its way
-    /// is delivered after this call, so it covers the change that asked for this one.
+    /// Nudges a campaign after a short window, at most once per window from this instance. A change made while an
+    /// earlier nudge is not yet due is covered by it: the engine drops a nudge only when a tick started after the
+    /// nudge's due time (<see cref="CampaignEngine.HandleAsync"/>), and such a tick has seen every change made before
+    /// that time. Both times come from the same clock, so the rule holds whatever the clock does.
     /// </summary>
     public async Task NudgeSoonAsync(string account, string campaign, CancellationToken cancellationToken)
     {
-        var now = Environment.TickCount64; // real elapsed time: the window is about message delivery, not the campaign's clock
-        if (_lastNudgeTicks.TryGetValue(campaign, out var sent) && now - sent < NudgeWindow.TotalMilliseconds * 0.8)
+        var now = _time.GetUtcNow();
+        if (_pendingNudgeDue.TryGetValue(campaign, out var due) && now < due)
             return;
-        _lastNudgeTicks[campaign] = now;
+        _pendingNudgeDue[campaign] = now + NudgeWindow;
         await NudgeAsync(account, campaign, cancellationToken, NudgeWindow);
     }
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
 using Campaigns.Domain.Calls;
-using Campaigns.Domain.Contacts;
 using Campaigns.Functions.Storage;
 using NodaTime;
 
@@ -12,17 +11,19 @@ namespace Campaigns.Functions.Engine;
 internal enum RecordResult { Recorded, Duplicate, UnknownAttempt }
 
 /// <summary>
-/// Records the results of call attempts: the attempt row, the contact (resolved, or pending with its retry in the
-/// due index) and the shard's counters change in one transaction, guarded by the ETags read.
-/// Idempotent: an attempt that already has a result keeps its first one, so a duplicate delivery (queue redelivery,
-/// a provider retrying its callback) changes nothing.
-/// Results for the same shard that arrive together are committed together (group commit): one read and one
-/// transaction for up to <see cref="MaxGroup"/> results, instead of each racing the others for the shard's row.
+/// Records the results of call attempts. The contact (its attempt's outcome, then resolved or waiting for a retry in
+/// the due index) and the shard's results row change in one transaction, guarded by the ETags read.
+/// Idempotent: an attempt that already has a result keeps its first one (<see cref="CallResults"/>), so a duplicate
+/// delivery (queue redelivery, a provider retrying its callback) changes nothing.
+/// Results for the same shard that arrive together are committed together (group commit): one transaction for up to
+/// <see cref="MaxRows"/> rows, with the rows this instance wrote last taken from <see cref="RecentRows"/> instead
+/// of being read again.
 /// </summary>
-internal sealed partial class OutcomeRecorder(ShardStore shards, EngineQueues queues, TimeProvider time, ILogger<OutcomeRecorder> log)
+internal sealed partial class OutcomeRecorder(
+    ShardStore shards, ContactStore contacts, RecentRows recent, EngineQueues queues, TimeProvider time, ILogger<OutcomeRecorder> log)
 {
     private const int MaxRaces = 20;
-    private const int MaxGroup = 20; // 4 rows each + the shard row: within the 100-row transaction limit
+    private const int MaxRows = 99; // Table Storage's 100 rows a transaction, less the results row
     private const RecordResult Later = (RecordResult)(-1);
 
     private sealed record Pending(AttemptId Attempt, CallOutcome Outcome, string? Disposition, int? DurationSeconds, TaskCompletionSource<RecordResult> Done);
@@ -51,22 +52,18 @@ internal sealed partial class OutcomeRecorder(ShardStore shards, EngineQueues qu
             }
         }
         var result = await pending.Done.Task;
-        if (result == RecordResult.Recorded)
-            await queues.NudgeSoonAsync(await AccountOfAsync(partition, cancellationToken), attempt.CampaignId, cancellationToken);
+
+        if (result == RecordResult.Recorded && recent.Settings(partition) is { } settings)
+            await queues.NudgeSoonAsync(settings.AccountId, attempt.CampaignId, cancellationToken);
         return result;
     }
-
-    private readonly ConcurrentDictionary<string, string> _accounts = new();
-
-    private async Task<string> AccountOfAsync(string partition, CancellationToken cancellationToken) =>
-        _accounts.TryGetValue(partition, out var account) ? account
-            : _accounts[partition] = (await shards.ReadStateAsync(partition, cancellationToken))?.Settings.AccountId ?? "";
 
     private async Task FlushAsync(string partition, CancellationToken cancellationToken)
     {
         var queue = _queues[partition];
+        await Task.Yield(); // results placed in the same moment join this group
         var group = new List<Pending>();
-        while (group.Count < MaxGroup && queue.TryDequeue(out var next))
+        while (group.Count < MaxRows && queue.TryDequeue(out var next))
             group.Add(next);
         if (group.Count == 0)
             return;
@@ -74,23 +71,26 @@ internal sealed partial class OutcomeRecorder(ShardStore shards, EngineQueues qu
         {
             for (var race = 1; ; race++)
             {
-                var (results, actions, accountId) = await DecideAsync(partition, group, cancellationToken);
-                if (accountId is not null)
-                    _accounts[partition] = accountId;
+                var decided = await DecideAsync(partition, group, cancellationToken);
                 try
                 {
-                    await shards.SubmitAsync(actions, cancellationToken);
+                    var etags = await shards.SubmitAsync(decided.Actions, cancellationToken);
+                    Remember(decided, etags);
                 }
                 catch (ConcurrencyConflictException) when (race < MaxRaces)
                 {
-                    continue; // the engine or another host changed one of these rows: read again and decide again
+                    // Another instance changed one of these rows: forget what we knew, read again and decide again.
+                    recent.ForgetResults(partition);
+                    foreach (var pending in group)
+                        recent.Forget(partition, pending.Attempt.E164);
+                    continue;
                 }
                 for (var i = 0; i < group.Count; i++)
                 {
-                    if (results[i] == Later)
+                    if (decided.Results[i] == Later)
                         queue.Enqueue(group[i]);
                     else
-                        group[i].Done.TrySetResult(results[i]);
+                        group[i].Done.TrySetResult(decided.Results[i]);
                 }
                 return;
             }
@@ -102,88 +102,123 @@ internal sealed partial class OutcomeRecorder(ShardStore shards, EngineQueues qu
         }
     }
 
-    private async Task<(RecordResult[] Results, List<TableTransactionAction> Actions, string? AccountId)> DecideAsync(
-        string partition, List<Pending> group, CancellationToken cancellationToken)
+    private sealed record Decided(RecordResult[] Results, List<TableTransactionAction> Actions, List<StoredContact?> Written, ShardResults? NewResults);
+
+    /// <summary>Keeps the rows just written, with their new ETags, for the next results of the same contacts and shard.</summary>
+    private void Remember(Decided decided, IReadOnlyList<ETag?> etags)
     {
-        var rows = await shards.ReadForOutcomesAsync(partition, group.Select(p => (p.Attempt.E164, p.Attempt.Number)).ToList(), cancellationToken);
+        for (var i = 0; i < decided.Actions.Count; i++)
+        {
+            if (etags.Count <= i || etags[i] is not { } etag)
+                continue;
+            if (decided.Written[i] is { } contact)
+                recent.Put(contact with { ETag = etag });
+            else if (decided.Actions[i].Entity.RowKey == ShardRows.ResultsKey && decided.NewResults is { } results)
+                recent.Put(results with { ETag = etag });
+        }
+    }
+
+    private async Task<Decided> DecideAsync(string partition, List<Pending> group, CancellationToken cancellationToken)
+    {
         var results = new RecordResult[group.Count];
         var actions = new List<TableTransactionAction>();
-        if (rows.State is not { } state)
+        var written = new List<StoredContact?>();
+        var settings = recent.Settings(partition);
+        if (settings is null && await shards.ReadStateAsync(partition, cancellationToken) is { } state)
+            recent.Put(partition, settings = state.Settings);
+        if (settings is null)
         {
             Array.Fill(results, RecordResult.UnknownAttempt);
-            return (results, actions, null);
+            return new Decided(results, actions, written, null);
         }
-        var original = state;
+        var original = recent.Results(partition) ?? await shards.ReadResultsAsync(partition, cancellationToken) ?? ShardResults.New(partition);
+        var counts = original;
+
+        var rows = new Dictionary<string, StoredContact>();
+        var toRead = new List<string>();
+        foreach (var pending in group)
+        {
+            if (recent.Contact(partition, pending.Attempt.E164) is { } cached && cached.State.Attempts >= pending.Attempt.Number)
+                rows[pending.Attempt.E164] = cached;
+            else
+                toRead.Add(pending.Attempt.E164);
+        }
+        if (toRead.Count > 0)
+        {
+            foreach (var (phone, contact) in await contacts.GetManyAsync(partition, toRead, cancellationToken))
+                rows[phone] = contact;
+        }
+
         var now = Instant.FromDateTimeOffset(time.GetUtcNow());
         var touched = new HashSet<string>();
         for (var i = 0; i < group.Count; i++)
         {
             var (attempt, outcome, disposition, duration, _) = group[i];
-            var attemptRow = rows.Attempts.GetValueOrDefault((attempt.E164, attempt.Number));
-            var contact = rows.Contacts.GetValueOrDefault(attempt.E164);
-            if (attemptRow is null || contact is null)
+            if (!rows.TryGetValue(attempt.E164, out var stored))
             {
                 results[i] = RecordResult.UnknownAttempt;
                 continue;
             }
-            if (attemptRow.Outcome is not null || !touched.Add(attempt.ToString()))
+            if (!touched.Add(attempt.E164))
             {
-                results[i] = RecordResult.Duplicate;
+                results[i] = Later; // another result for this contact is in this group: this one goes in the next round
                 continue;
             }
-            if (touched.Contains(attempt.E164))
+            switch (CallResults.Apply(stored.State, attempt.Number, outcome, disposition, duration, settings.Retry, now))
             {
-                results[i] = Later; // another attempt of this contact is in this group: this one goes in the next round
-                continue;
-            }
-            touched.Add(attempt.E164);
-            results[i] = RecordResult.Recorded;
-            actions.Add(new(TableTransactionActionType.UpdateReplace,
-                ShardRows.ToEntity(attemptRow with { Outcome = outcome.ToWire(), Disposition = disposition, EndedAt = now, DurationSeconds = duration }), attemptRow.ETag));
-
-            // The contact moves on only if this is its current attempt; a result that comes after the attempt timed out
-            // (and the contact went on) is kept on its attempt row for reporting, and changes nothing else.
-            if (contact.State.Status != ContactStatus.Dialing || contact.State.Attempts != attempt.Number)
-            {
-                LogLateResult(attempt.ToString(), outcome.ToWire());
-                continue;
-            }
-            var decision = RetryPolicy.Decide(outcome, disposition, attempt.Number, state.Settings.MaxAttempts,
-                state.Settings.RetryIntervalMinutes, now, state.Settings.ScheduleEnd);
-            state = state with { InProgress = Math.Max(0, state.InProgress - 1) };
-            if (outcome == CallOutcome.Answered)
-                state = state with { CallsConnected = state.CallsConnected + 1 };
-            ContactState updated;
-            string? dueKey = null;
-            switch (decision)
-            {
-                case RetryDecision.Resolve resolve:
-                    updated = contact.State with
+                case ResultEffect.UnknownAttempt:
+                    results[i] = RecordResult.UnknownAttempt;
+                    continue;
+                case ResultEffect.Duplicate:
+                    results[i] = RecordResult.Duplicate;
+                    continue;
+                case ResultEffect.Recorded recorded:
+                {
+                    var rowsNeeded = 1 + (recorded.Decision is RetryDecision.RetryAt ? 1 + (stored.DueKey is null ? 0 : 1) : 0);
+                    if (actions.Count + rowsNeeded > MaxRows)
                     {
-                        Status = ContactStatus.Resolved, LastDisposition = resolve.Disposition, LastOutcome = outcome.ToWire(),
-                        NextAttemptAt = null, WaitReason = null,
-                    };
-                    state = state.WithDisposition(resolve.Disposition);
-                    break;
-                case RetryDecision.RetryAt retry:
-                    updated = contact.State with
+                        results[i] = Later; // the transaction is full: next round
+                        continue;
+                    }
+                    results[i] = RecordResult.Recorded;
+                    counts = counts with
                     {
-                        Status = ContactStatus.Pending, LastDisposition = outcome.ToWire(), LastOutcome = outcome.ToWire(),
-                        NextAttemptAt = retry.At, WaitReason = "retry_pending",
+                        CallsEnded = counts.CallsEnded + 1,
+                        CallsConnected = counts.CallsConnected + (outcome == CallOutcome.Answered ? 1 : 0),
                     };
-                    dueKey = ShardRows.DueKey(retry.At, attempt.E164);
-                    actions.Add(new(TableTransactionActionType.Add, ShardRows.DueEntity(partition, retry.At, attempt.E164)));
+                    var dueKey = stored.DueKey;
+                    switch (recorded.Decision)
+                    {
+                        case null:
+                            LogLateResult(attempt.ToString(), outcome.ToWire());
+                            break;
+                        case RetryDecision.Resolve resolve:
+                            counts = counts.WithDisposition(resolve.Disposition);
+                            break;
+                        case RetryDecision.RetryAt retry:
+                            if (dueKey is not null)
+                                actions.Add(new(TableTransactionActionType.Delete, new TableEntity(partition, dueKey), ETag.All));
+                            dueKey = ShardRows.DueKey(retry.At, attempt.E164);
+                            actions.Add(new(TableTransactionActionType.Add, ShardRows.DueEntity(partition, retry.At, attempt.E164)));
+                            break;
+                    }
+                    while (written.Count < actions.Count)
+                        written.Add(null);
+                    var updated = stored with { State = recorded.Contact, DueKey = dueKey };
+                    actions.Add(new(TableTransactionActionType.UpdateReplace, ContactStore.ToEntity(partition, updated.State, dueKey), stored.ETag));
+                    written.Add(updated);
                     break;
-                default:
-                    throw new InvalidOperationException($"Unknown decision {decision}");
+                }
             }
-            actions.Add(new(TableTransactionActionType.UpdateReplace, ContactStore.ToEntity(partition, updated, dueKey), contact.ETag));
-            if (contact.DueKey is not null)
-                actions.Add(new(TableTransactionActionType.Delete, new TableEntity(partition, contact.DueKey), ETag.All));
         }
-        if (state != original)
-            actions.Add(new(TableTransactionActionType.UpdateReplace, ShardRows.ToEntity(state), original.ETag));
-        return (results, actions, state.Settings.AccountId);
+        if (counts != original)
+        {
+            actions.Add(original.ETag == default
+                ? new(TableTransactionActionType.Add, ShardRows.ToEntity(counts))
+                : new(TableTransactionActionType.UpdateReplace, ShardRows.ToEntity(counts), original.ETag));
+            written.Add(null);
+        }
+        return new Decided(results, actions, written, counts);
     }
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Late result {Outcome} for attempt {Attempt} kept on the attempt only: the contact had moved on")]

@@ -42,6 +42,8 @@ public static class CampaignsApp
         services.AddSingleton<AccountStore>();
         services.AddSingleton<EngineQueues>();
         services.AddSingleton<OutcomeRecorder>();
+        services.AddSingleton<RecentRows>();
+        services.AddSingleton<Dispatcher>();
         services.AddSingleton<CampaignEngine>();
         services.AddSingleton<TriggerSecret>();
         services.AddSingleton<SimulatedVoiceAgent>();

@@ -42,7 +42,7 @@ internal sealed class ContactStore(CampaignTables tables, StorageOptions options
             {
                 var partition = ContactSharding.PartitionKey(campaignId, shard);
                 var state = ShardState.New(partition, settings, counts.GetValueOrDefault(partition));
-                await InsertOrRepeatAsync([ShardRows.ToEntity(state)], ct);
+                await InsertOrRepeatAsync([ShardRows.ToEntity(state), ShardRows.ToEntity(ShardResults.New(partition))], ct);
             });
     }
 
@@ -97,7 +97,7 @@ internal sealed class ContactStore(CampaignTables tables, StorageOptions options
         if (stateRow.HasValue)
         {
             var state = ShardRows.StateFrom(stateRow.Value!);
-            actions.Add(new(TableTransactionActionType.UpdateReplace, ShardRows.ToEntity(state with { Unresolved = state.Unresolved - 1 }), state.ETag));
+            actions.Add(new(TableTransactionActionType.UpdateReplace, ShardRows.ToEntity(state with { Removed = state.Removed + 1 }), state.ETag));
         }
         try
         {
@@ -175,7 +175,19 @@ internal sealed class ContactStore(CampaignTables tables, StorageOptions options
         ["NextAttemptAt"] = state.NextAttemptAt?.ToDateTimeOffset(),
         ["WaitReason"] = state.WaitReason,
         ["DueKey"] = dueKey,
+        ["History"] = state.History.Count == 0 ? null : JsonSerializer.Serialize(state.History.Select(StoredAttempt.From), HistoryJson),
     };
+
+    private static readonly JsonSerializerOptions HistoryJson = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary>An attempt as stored in the contact row's <c>History</c> property: short names, instants as Unix milliseconds.</summary>
+    private sealed record StoredAttempt(int n, long s, string? o, string? d, long? e, int? t)
+    {
+        public static StoredAttempt From(AttemptRecord a) =>
+            new(a.Number, a.StartedAt.ToUnixTimeMilliseconds(), a.Outcome, a.Disposition, a.EndedAt?.ToUnixTimeMilliseconds(), a.DurationSeconds);
+
+        public AttemptRecord ToRecord() => new(n, Instant.FromUnixTimeMilliseconds(s), o, d, e is { } end ? Instant.FromUnixTimeMilliseconds(end) : null, t);
+    }
 
     internal static StoredContact FromEntity(TableEntity e)
     {
@@ -191,6 +203,9 @@ internal sealed class ContactStore(CampaignTables tables, StorageOptions options
         {
             WaitReason = e.GetString("WaitReason"),
             LastOutcome = e.GetString("LastOutcome"),
+            History = e.GetString("History") is { } history
+                ? (JsonSerializer.Deserialize<List<StoredAttempt>>(history, HistoryJson) ?? []).Select(a => a.ToRecord()).ToList()
+                : [],
         };
         return new StoredContact(state, e.PartitionKey, e.ETag, e.GetString("DueKey"));
     }

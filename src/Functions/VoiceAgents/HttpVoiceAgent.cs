@@ -18,6 +18,12 @@ internal sealed class HttpVoiceAgentOptions
 
     /// <summary>The public base URL of this app, for the callback address given to the provider.</summary>
     public string? CallbackBaseUrl { get; set; }
+
+    /// <summary>
+    /// Call requests sent to the provider at once (<c>VoiceAgent__Concurrency</c>). Default 64: enough to keep a few
+    /// hundred lines busy without opening hundreds of connections to a provider in one moment.
+    /// </summary>
+    public int Concurrency { get; set; } = 64;
 }
 
 /// <summary>
@@ -29,6 +35,8 @@ internal sealed class HttpVoiceAgentOptions
 internal sealed class HttpVoiceAgent(HttpClient http, HttpVoiceAgentOptions options) : IVoiceAgent
 {
     private const int MaxTries = 3;
+
+    public int Concurrency => Math.Max(1, options.Concurrency);
 
     public async Task PlaceCallAsync(CallRequest request, CancellationToken cancellationToken)
     {

@@ -35,6 +35,9 @@ internal sealed class SimulatorOptions
 /// </summary>
 internal sealed class SimulatedVoiceAgent(SimulatorOptions options, EngineQueues queues, OutcomeRecorder recorder) : IVoiceAgent
 {
+    /// <summary>No provider to spare: every claimed call is placed at once.</summary>
+    public int Concurrency => int.MaxValue;
+
     public async Task PlaceCallAsync(CallRequest request, CancellationToken cancellationToken)
     {
         var (outcome, disposition) = Decide(request);

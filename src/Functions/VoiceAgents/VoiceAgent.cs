@@ -14,4 +14,7 @@ internal sealed record CallRequest(AttemptId Attempt, string AccountId, string S
 internal interface IVoiceAgent
 {
     Task PlaceCallAsync(CallRequest request, CancellationToken cancellationToken);
+
+    /// <summary>How many calls may be handed to this provider at the same moment.</summary>
+    int Concurrency { get; }
 }

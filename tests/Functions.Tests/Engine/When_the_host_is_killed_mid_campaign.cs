@@ -70,6 +70,7 @@ public sealed class When_the_host_is_killed_mid_campaign(AppFixture fixture) : I
             ["Engine__QueuePrefix"] = prefix + "-",
             ["Engine__MaxCallsInProgress"] = "4",
             ["Engine__AttemptTimeoutSeconds"] = "4", // a call claimed just before the kill, never placed, is retried soon
+            ["Engine__LeaseSeconds"] = "6", // a lease held by the killed process runs out soon
             ["Simulator__CallSeconds"] = "1",
             ["CAMPAIGNS_DEV_API_KEY"] = key,
             ["Logging__LogLevel__Default"] = "Warning",

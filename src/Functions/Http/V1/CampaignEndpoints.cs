@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Campaigns.Domain.Calls;
 using Campaigns.Domain.Campaigns;
 using Campaigns.Domain.Contacts;
 using Campaigns.Domain.Validation;
@@ -227,7 +228,8 @@ internal static class CampaignEndpoints
         if (stored is null)
             return CampaignNotFound(id);
         var (page, next) = await contacts.ListAsync(id, stored.ContactShards, cursor, limit, cancellationToken);
-        return Results.Ok(new ContactListView(page.Select(c => CampaignViews.Contact(c.State, stored.Campaign.Status)).ToList(), next));
+        return Results.Ok(new ContactListView(page.Select(c => CampaignViews.Contact(c.State, stored.Campaign.Status,
+            n => new AttemptId(stored.Campaign.Id, ContactSharding.ShardOfPartition(c.PartitionKey), c.State.Spec.Phone.E164, n).ToString())).ToList(), next));
     }
 
     private static IResult CampaignNotFound(string id) => Problems.NotFound($"No campaign '{id}' in this account.");

@@ -63,7 +63,11 @@ public sealed record ContactView(
     string? LastOutcome,
     string? LastDisposition,
     string? NextAttemptAt,
-    string? WaitingReason);
+    string? WaitingReason,
+    IReadOnlyList<CallView> Calls);
+
+/// <summary>One call attempt of a contact: <c>call_id</c> is the id a provider reports the result under.</summary>
+public sealed record CallView(string CallId, int Attempt, string StartedAt, string? Outcome, string? Disposition, string? EndedAt, int? DurationSeconds);
 
 public sealed record ContactListView(IReadOnlyList<ContactView> Data, string? NextCursor);
 
@@ -92,14 +96,16 @@ internal static class CampaignViews
         Schedule(c.Schedule), Utc(c.CreatedAt), c.Counters.CallsMade, c.Counters.CallsConnected, c.Counters.DispositionSummary,
         Utc(c.UpdatedAt));
 
-    public static ContactView Contact(ContactState contact, CampaignStatus campaign)
+    public static ContactView Contact(ContactState contact, CampaignStatus campaign, Func<int, string> callId)
     {
         var fields = contact.Spec.CustomFields.Count == 0
             ? EmptyObject
             : JsonDocument.Parse(ContactStore.CustomFieldsJson(contact.Spec.CustomFields)).RootElement.Clone();
         return new ContactView(
             contact.Spec.Phone.E164, contact.Spec.Name, contact.Spec.TimeZone, fields, contact.Status.ToWire(), contact.Attempts,
-            contact.LastOutcome, contact.LastDisposition, contact.NextAttemptAt is { } next ? Utc(next) : null, WaitingReason(contact, campaign));
+            contact.LastOutcome, contact.LastDisposition, contact.NextAttemptAt is { } next ? Utc(next) : null, WaitingReason(contact, campaign),
+            contact.History.Select(a => new CallView(callId(a.Number), a.Number, Utc(a.StartedAt), a.Outcome, a.Disposition,
+                a.EndedAt is { } ended ? Utc(ended) : null, a.DurationSeconds)).ToList());
     }
 
     private static string? WaitingReason(ContactState contact, CampaignStatus campaign) => contact.Status switch
