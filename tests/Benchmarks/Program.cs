@@ -74,6 +74,9 @@ internal static class Benchmarks
         var service = new TableServiceClient(connection);
         foreach (var table in new[] { "accounts", "campaigns", "contacts" })
             await service.DeleteTableAsync(prefix + table);
+        var queues = new QueueServiceClient(connection);
+        foreach (var queue in new[] { EngineQueues.TimersQueue, EngineQueues.OutcomesQueue })
+            await queues.DeleteQueueAsync($"{prefix}-{queue}");
     }
 
     /// <summary>
@@ -359,6 +362,8 @@ internal static class Benchmarks
             ["Engine:MaxCallsInProgress"] = "400",
         });
         var id = await CreateAsync(client, CampaignJson(n, "interested"));
+        // The baseline is measured before and after the run; the emulator's speed drifts, so the faster one counts.
+        var rawBefore = await RawQueueSendRateAsync(connection, n);
         // The dial times are read afterwards from the attempts the engine recorded, so that watching the campaign does
         // not load the emulator it measures: progress is polled only once a second.
         var startedAt = DateTimeOffset.UtcNow;
@@ -378,19 +383,28 @@ internal static class Benchmarks
         var dialedAt = (starts.Max() - startedAt).TotalSeconds;
         var completedAt = watch.Elapsed.TotalSeconds;
 
-        var queue = new QueueClient(connection, "rawsend" + Guid.NewGuid().ToString("N")[..8]);
-        await queue.CreateIfNotExistsAsync();
-        watch.Restart();
-        await Parallel.ForEachAsync(Enumerable.Range(0, n), new ParallelOptions { MaxDegreeOfParallelism = 16 },
-            async (i, ct) => await queue.SendMessageAsync($"{{\"attempt\":\"raw.{i}\"}}", ct));
-        var rawRate = n / watch.Elapsed.TotalSeconds;
+        var rawAfter = await RawQueueSendRateAsync(connection, n);
         var dispatchRate = n / dialedAt;
         var counter = app.Services.GetRequiredService<StorageRequestCounter>();
         foreach (var (kind, count) in counter.ByKind.OrderByDescending(k => k.Value).Take(8))
             Console.WriteLine($"    {count,7}  {kind}");
         Console.WriteLine($"dispatch_{n / 1000}k: {dispatchRate:F0} dials/s (all {n} dialed in {dialedAt:F1} s, completed in {completedAt:F1} s, " +
-                          $"{campaign["calls_connected"]} connected), raw queue send {rawRate:F0} msg/s (16 in flight), ratio {dispatchRate / rawRate:F2} (target >= 0.50)");
-        await app.StopAsync();
+                          $"{campaign["calls_connected"]} connected), raw queue send {rawBefore:F0} msg/s before and {rawAfter:F0} after (16 in flight), " +
+                          $"ratio {dispatchRate / Math.Max(rawBefore, rawAfter):F2} against the faster (target >= 0.50)");
+        await StopAppAsync(app, client, connection, prefix);
+    }
+
+    /// <summary>Sends <paramref name="n"/> small messages to a new Storage queue, 16 in flight; returns messages/s.</summary>
+    private static async Task<double> RawQueueSendRateAsync(string connection, int n)
+    {
+        var queue = new QueueClient(connection, "rawsend" + Guid.NewGuid().ToString("N")[..8]);
+        await queue.CreateIfNotExistsAsync();
+        var watch = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, n), new ParallelOptions { MaxDegreeOfParallelism = 16 },
+            async (i, ct) => await queue.SendMessageAsync($"{{\"attempt\":\"raw.{i}\"}}", ct));
+        var rate = n / watch.Elapsed.TotalSeconds;
+        await queue.DeleteAsync(); // Azurite keeps every queue's messages in one collection: leftovers slow later polls
+        return rate;
     }
 
     /// <summary>The start time of every attempt of a campaign, from the History its contact rows keep.</summary>
@@ -426,13 +440,13 @@ internal static class Benchmarks
             .Order().ToList();
         Console.WriteLine($"timer_lateness ({lateness.Count} retries due 1 min after a no-answer): p50 {Percentile(lateness, 0.5) / 1000:F2} s, " +
                           $"p99 {Percentile(lateness, 0.99) / 1000:F2} s, max {lateness[^1] / 1000:F2} s (target p99 < 2 s)");
-        await app.StopAsync();
+        await StopAppAsync(app, client, connection, prefix);
     }
 
     /// <summary>One wake-up that finds 1,000 contacts due, in a 1,000-contact and in a 200,000-contact campaign.</summary>
     public static async Task WakeUpCostAsync(string connection)
     {
-        var (app, client, _) = await StartAppAsync(connection, new()
+        var (app, client, prefix) = await StartAppAsync(connection, new()
         {
             ["Simulator:CallSeconds"] = "3600",
             ["Engine:MaxCallsInProgress"] = "1000",
@@ -475,7 +489,7 @@ internal static class Benchmarks
                               $"200,000-contact campaign {large.Ms:F0} ms / {large.Requests} storage requests; time ratio {large.Ms / small.Ms:F2}, " +
                               $"request ratio {(double)large.Requests / small.Requests:F2} (target <= 1.5)");
         }
-        await app.StopAsync();
+        await StopAppAsync(app, client, connection, prefix);
     }
 
     /// <summary>
@@ -496,7 +510,7 @@ internal static class Benchmarks
     public static async Task TransactionsPerAttemptAsync(string connection)
     {
         const int n = 1000;
-        var (app, client, _) = await StartAppAsync(connection, new()
+        var (app, client, prefix) = await StartAppAsync(connection, new()
         {
             ["Simulator:CallSeconds"] = "1", // results come back through the outcomes queue, as real calls' do
             ["Engine:MaxCallsInProgress"] = "50",
@@ -513,12 +527,13 @@ internal static class Benchmarks
             reads++;
             await Task.Delay(ProgressPoll);
         }
-        var used = counter.Requests - before - (reads + 1) * 2L; // minus the benchmark's own progress reads (a point read and a query each)
+        // Minus the benchmark's own progress reads: the campaign row and two counter rows per shard, each GET.
+        var used = counter.Requests - before - (reads + 1) * (1L + 2 * ContactSharding.ShardCountFor(n));
         var attempts = campaign["calls_made"]!.GetValue<int>();
         Console.WriteLine($"transactions_per_attempt: {used} storage requests for {attempts} attempts in {watch.Elapsed.TotalSeconds:F1} s = " +
                           $"{(double)used / attempts:F2} per attempt (target <= 8; includes queue polling; simulator outcomes drawn: {campaign["disposition_summary"]})");
         foreach (var (kind, count) in counter.ByKind.OrderByDescending(k => k.Value).Take(12))
             Console.WriteLine($"    {count,7}  {kind}");
-        await app.StopAsync();
+        await StopAppAsync(app, client, connection, prefix);
     }
 }

@@ -65,20 +65,22 @@ internal sealed class EngineQueues
 
     /// <summary>How long a result's nudge waits, so that the results of that moment share one look at the campaign.</summary>
     public static readonly TimeSpan NudgeWindow = TimeSpan.FromSeconds(1); // queue visibility delays are whole seconds
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _pendingNudgeDue = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTimeOffset Due, long SentAtMs)> _pendingNudge = new();
 
     /// <summary>
-    /// Nudges a campaign after a short window, at most once per window from this instance. A change made while an
-    /// earlier nudge is not yet due is covered by it: the engine drops a nudge only when a tick started after the
-    /// nudge's due time (<see cref="CampaignEngine.HandleAsync"/>), and such a tick has seen every change made before
-    /// that time. Both times come from the same clock, so the rule holds whatever the clock does.
+    /// Nudges a campaign after a short window, at most once per window from this instance. A change is left to an
+    /// earlier nudge only when both hold: that nudge is not due yet on the engine's clock, so the engine can drop it
+    /// only for a tick that started after this change (<see cref="CampaignEngine.HandleAsync"/>); and it is still
+    /// invisible on the queue (sent less than 0.8 of the window ago in real time), so it is handled after this change.
     /// </summary>
     public async Task NudgeSoonAsync(string account, string campaign, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        if (_pendingNudgeDue.TryGetValue(campaign, out var due) && now < due)
+        var elapsedMs = Environment.TickCount64;
+        if (_pendingNudge.TryGetValue(campaign, out var pending) && now < pending.Due
+            && elapsedMs - pending.SentAtMs < NudgeWindow.TotalMilliseconds * 0.8)
             return;
-        _pendingNudgeDue[campaign] = now + NudgeWindow;
+        _pendingNudge[campaign] = (now + NudgeWindow, elapsedMs);
         await NudgeAsync(account, campaign, cancellationToken, NudgeWindow);
     }
 
