@@ -171,18 +171,19 @@ internal sealed partial class CampaignEngine(
             await dispatcher.ExpireAsync(stored, progress, cancellationToken);
             progress = await shards.ReadProgressAsync(stored.Campaign.Id, stored.ContactShards, cancellationToken);
             if (progress.Sum(s => s.Unresolved) == 0)
-                return (await FinishAsync(stored, cancellationToken), null);
+                return await FinishOrSleepAsync(stored, cancellationToken);
             return (stored, await NextDueAsync(stored, now, cancellationToken) ?? now + Duration.FromSeconds(options.HeartbeatSeconds));
         }
         if (progress.Sum(s => s.Unresolved) == 0)
-            return (await FinishAsync(stored, cancellationToken), null);
+            return await FinishOrSleepAsync(stored, cancellationToken);
 
         var inProgress = progress.Sum(s => s.InProgress);
         var moreNow = false;
         var round = dispatcher.Begin(stored, await accounts.GetLegalHoursAsync(stored.AccountId, cancellationToken));
         var budget = System.Diagnostics.Stopwatch.StartNew();
         // Keep dialing while lines free up within this wake-up (short calls), for at most half the lease.
-        while (Pacing.Available(options.MaxCallsInProgress, inProgress) is var capacity and > 0)
+        var lines = stored.Campaign.Dialer is { MaxActiveCalls: > 0 } dialer ? Math.Min(options.MaxCallsInProgress, dialer.MaxActiveCalls) : options.MaxCallsInProgress;
+        while (Pacing.Available(lines, inProgress) is var capacity and > 0)
         {
             int placed;
             (moreNow, placed) = await round.DispatchAsync(progress, capacity, cancellationToken);
@@ -192,7 +193,7 @@ internal sealed partial class CampaignEngine(
             progress = await round.RefreshAsync(progress, cancellationToken);
             inProgress = progress.Sum(s => s.InProgress);
             if (progress.Sum(s => s.Unresolved) == 0)
-                return (await FinishAsync(stored, cancellationToken), null);
+                return await FinishOrSleepAsync(stored, cancellationToken);
             moreNow = true; // if the loop ends on the budget, look again at once
         }
 
@@ -242,6 +243,13 @@ internal sealed partial class CampaignEngine(
             }
         }
     }
+
+    /// <summary>
+    /// Every contact is resolved: a campaign with a fixed contact list completes; a list-fed one (Campaign Scheduler
+    /// API) sleeps without a timer until an import or a settings change nudges it.
+    /// </summary>
+    private async Task<(StoredCampaign, Instant?)> FinishOrSleepAsync(StoredCampaign stored, CancellationToken cancellationToken) =>
+        stored.Campaign.IsOpen ? (stored, null) : (await FinishAsync(stored, cancellationToken), null);
 
     private async Task<StoredCampaign> FinishAsync(StoredCampaign stored, CancellationToken cancellationToken)
     {

@@ -8,6 +8,9 @@ namespace Campaigns.Functions.Engine;
 /// <summary>A campaign timer or nudge. <see cref="Token"/> null = a nudge (look now); otherwise a durable timer.</summary>
 internal sealed record TimerMessage(string Account, string Campaign, string? Token, DateTimeOffset Due);
 
+/// <summary>A deleted campaign whose contact rows are to be removed.</summary>
+internal sealed record PurgeMessage(string Account, string Campaign, int Shards);
+
 /// <summary>A call's result, as the simulator (or a Service Bus consumer) delivers it.</summary>
 internal sealed record OutcomeMessage(string Attempt, string Outcome, string? Disposition, int? DurationSeconds);
 
@@ -19,6 +22,7 @@ internal sealed class EngineQueues
 {
     public const string TimersQueue = "campaign-timers";
     public const string OutcomesQueue = "call-outcomes";
+    public const string PurgeQueue = "campaign-purge";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly EngineOptions _options;
     private readonly TimeProvider _time;
@@ -32,7 +36,10 @@ internal sealed class EngineQueues
         var service = new QueueServiceClient(storage.ConnectionString, clientOptions);
         Timers = service.GetQueueClient(options.QueuePrefix + TimersQueue);
         Outcomes = service.GetQueueClient(options.QueuePrefix + OutcomesQueue);
+        Purges = service.GetQueueClient(options.QueuePrefix + PurgeQueue);
     }
+
+    public QueueClient Purges { get; }
 
     public QueueClient Timers { get; }
     public QueueClient Outcomes { get; }
@@ -41,7 +48,12 @@ internal sealed class EngineQueues
     {
         await Timers.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await Outcomes.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await Purges.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
     }
+
+    /// <summary>Asks for a deleted campaign's contact rows to be removed (the <c>CampaignPurge</c> queue function).</summary>
+    public Task PurgeAsync(string account, string campaign, int shards, CancellationToken cancellationToken) =>
+        Purges.SendMessageAsync(JsonSerializer.Serialize(new PurgeMessage(account, campaign, shards), Json), cancellationToken: cancellationToken);
 
     /// <summary>Sends a timer for <paramref name="due"/>, invisible until then (or until the longest delay, then chained).</summary>
     public async Task SendTimerAsync(string account, string campaign, string? token, Instant due, CancellationToken cancellationToken)

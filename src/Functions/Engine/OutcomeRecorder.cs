@@ -53,8 +53,8 @@ internal sealed partial class OutcomeRecorder(
         }
         var result = await pending.Done.Task;
 
-        if (result == RecordResult.Recorded && recent.Settings(partition) is { } settings)
-            await queues.NudgeSoonAsync(settings.AccountId, attempt.CampaignId, cancellationToken);
+        if (result == RecordResult.Recorded && recent.AccountOf(partition) is { } account)
+            await queues.NudgeSoonAsync(account, attempt.CampaignId, cancellationToken);
         return result;
     }
 

@@ -14,7 +14,13 @@ internal sealed class RecentRows
     private const int Capacity = 200_000;
     private readonly ConcurrentDictionary<(string Partition, string Phone), StoredContact> _contacts = new();
     private readonly ConcurrentDictionary<string, ShardResults> _results = new();
-    private readonly ConcurrentDictionary<string, ShardSettings> _settings = new();
+    private readonly ConcurrentDictionary<string, (ShardSettings Settings, long ReadAtMs)> _settings = new();
+
+    /// <summary>
+    /// How long a shard's retry settings are trusted: the Campaign Scheduler API can change them (max_number_calls,
+    /// min_time_between_calls), and a change must reach every instance by the next tick (dialer_interval >= 2 s).
+    /// </summary>
+    private const long SettingsLifetimeMs = 2_000;
 
     public void Put(StoredContact contact)
     {
@@ -33,8 +39,12 @@ internal sealed class RecentRows
 
     public void ForgetResults(string partition) => _results.TryRemove(partition, out _);
 
-    /// <summary>A shard's settings never change once the campaign is created, so they are kept once read.</summary>
-    public void Put(string partition, ShardSettings settings) => _settings[partition] = settings;
+    public void Put(string partition, ShardSettings settings) => _settings[partition] = (settings, Environment.TickCount64);
 
-    public ShardSettings? Settings(string partition) => _settings.GetValueOrDefault(partition);
+    /// <summary>A shard's settings read less than <see cref="SettingsLifetimeMs"/> ago, else null (read them again).</summary>
+    public ShardSettings? Settings(string partition) =>
+        _settings.TryGetValue(partition, out var kept) && Environment.TickCount64 - kept.ReadAtMs < SettingsLifetimeMs ? kept.Settings : null;
+
+    /// <summary>The shard's account, from settings read at any time (an account never changes).</summary>
+    public string? AccountOf(string partition) => _settings.TryGetValue(partition, out var kept) ? kept.Settings.AccountId : null;
 }

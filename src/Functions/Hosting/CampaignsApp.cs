@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Campaigns.Functions.Campaigns;
 using Campaigns.Functions.Engine;
+using Campaigns.Functions.Http.ApiV;
 using Campaigns.Functions.Triggers;
 using Campaigns.Functions.VoiceAgents;
 using Campaigns.Functions.Http;
@@ -55,6 +56,7 @@ public static class CampaignsApp
         services.AddHostedService<LocalTriggerHost>(); // stands down by itself under the Functions host or when disabled
         services.AddSingleton<ContactStore>();
         services.AddSingleton<CampaignCommands>();
+        services.AddSingleton<SchedulerCommands>();
         services.AddSingleton<ApiKeys>();
         services.AddMemoryCache();
         services.AddProblemDetails();
@@ -85,6 +87,7 @@ public static class CampaignsApp
         app.MapScalarApiReference("/scalar", options => options.WithTitle("Campaigns API reference"));
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapCampaignsV1();
+        app.MapSchedulerCampaigns();
         app.MapCallResults();
         app.MapAccount();
         app.MapTriggers();

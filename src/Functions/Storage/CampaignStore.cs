@@ -25,7 +25,13 @@ internal sealed record StoredCampaign(string AccountId, Campaign Campaign, int C
 }
 
 /// <summary>Filters and paging of <c>GET /v1/campaigns</c>.</summary>
-internal sealed record CampaignQuery(CampaignStatus? Status, Instant? CreatedFrom, Instant? CreatedTo, int Limit, int Offset);
+internal sealed record CampaignQuery(CampaignStatus? Status, Instant? CreatedFrom, Instant? CreatedTo, int Limit, int Offset)
+{
+    /// <summary>The Campaign Scheduler API's filters: only campaigns of this workspace / owner email.</summary>
+    public string? Workspace { get; init; }
+
+    public string? Email { get; init; }
+}
 
 /// <summary>
 /// Campaign rows: table <c>campaigns</c>, PartitionKey = account id, RowKey = campaign id (newest first, see
@@ -35,6 +41,7 @@ internal sealed record CampaignQuery(CampaignStatus? Status, Instant? CreatedFro
 internal sealed class CampaignStore(CampaignTables tables)
 {
     private const string IdempotencyPrefix = "idem_";
+    private const string SlugPrefix = "slug_";
     private static readonly LocalDateTimePattern LocalPattern = LocalDateTimePattern.ExtendedIso;
 
     /// <summary>
@@ -76,6 +83,56 @@ internal sealed class CampaignStore(CampaignTables tables)
         return record.HasValue && record.Value!.GetString("CampaignId") is { } id ? await GetAsync(accountId, id, cancellationToken) : null;
     }
 
+    /// <summary>
+    /// Inserts a Campaign Scheduler API campaign with its slug record (RowKey <c>slug_{slug}</c>, pointing at the
+    /// campaign) in one transaction, so a slug names one campaign. Returns null when the slug is taken.
+    /// </summary>
+    public async Task<StoredCampaign?> InsertWithSlugAsync(string accountId, Campaign campaign, int contactShards, CancellationToken cancellationToken)
+    {
+        var actions = new List<TableTransactionAction>
+        {
+            new(TableTransactionActionType.Add, ToEntity(accountId, campaign, contactShards, EngineState.None)),
+            new(TableTransactionActionType.Add, new TableEntity(accountId, SlugPrefix + campaign.Slug) { ["CampaignId"] = campaign.Id }),
+        };
+        try
+        {
+            var response = await tables.Campaigns.SubmitTransactionAsync(actions, cancellationToken);
+            return new StoredCampaign(accountId, campaign, contactShards, response.Value[0].Headers.ETag ?? default);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The campaign a slug names in an account, if any.</summary>
+    public async Task<StoredCampaign?> FindBySlugAsync(string accountId, string slug, CancellationToken cancellationToken)
+    {
+        if (slug.Length is 0 or > 100)
+            return null;
+        var record = await tables.Campaigns.GetEntityIfExistsAsync<TableEntity>(accountId, SlugPrefix + slug, cancellationToken: cancellationToken);
+        return record.HasValue && record.Value!.GetString("CampaignId") is { } id ? await GetAsync(accountId, id, cancellationToken) : null;
+    }
+
+    /// <summary>
+    /// Deletes a campaign row and its slug record in one transaction, if the row still has its ETag. From then on no
+    /// request and no timer finds the campaign; its contact rows are left for the purge.
+    /// </summary>
+    public async Task DeleteAsync(StoredCampaign stored, CancellationToken cancellationToken)
+    {
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Delete, new TableEntity(stored.AccountId, stored.Campaign.Id), stored.ETag) };
+        if (stored.Campaign.Slug is { } slug)
+            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(stored.AccountId, SlugPrefix + slug), ETag.All));
+        try
+        {
+            await tables.Campaigns.SubmitTransactionAsync(actions, cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 or 404)
+        {
+            throw new ConcurrencyConflictException($"Campaign {stored.Campaign.Id} changed concurrently", ex);
+        }
+    }
+
     public async Task<StoredCampaign?> GetAsync(string accountId, string campaignId, CancellationToken cancellationToken)
     {
         if (!CampaignIds.IsWellFormed(campaignId))
@@ -112,6 +169,10 @@ internal sealed class CampaignStore(CampaignTables tables)
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey ge {lower} and RowKey lt {upper}");
         if (query.Status is { } status)
             filter += " and " + TableClient.CreateQueryFilter($"Status eq {status.ToWire()}");
+        if (query.Workspace is { } workspace)
+            filter += " and " + TableClient.CreateQueryFilter($"Workspace eq {workspace}");
+        if (query.Email is { } email)
+            filter += " and " + TableClient.CreateQueryFilter($"Email eq {email}");
 
         var page = new List<StoredCampaign>(query.Limit);
         var skipped = 0;
@@ -158,6 +219,10 @@ internal sealed class CampaignStore(CampaignTables tables)
         ["TimerDueAt"] = engine?.TimerDueAt?.ToDateTimeOffset(),
         ["LeaseUntil"] = engine?.LeaseUntil?.ToDateTimeOffset(),
         ["LastTickAt"] = engine?.LastTickAt?.ToDateTimeOffset(),
+        ["Slug"] = c.Slug,
+        ["Dialer"] = c.Dialer is null ? null : DialerSettingsWire.From(c.Dialer).ToJson(),
+        ["Workspace"] = c.Dialer?.Workspace,
+        ["Email"] = c.Dialer?.Email,
     };
 
     private static StoredCampaign FromEntity(TableEntity e)
@@ -184,7 +249,11 @@ internal sealed class CampaignStore(CampaignTables tables)
             status,
             Instant.FromDateTimeOffset(e.GetDateTimeOffset("CreatedAt")!.Value),
             Instant.FromDateTimeOffset(e.GetDateTimeOffset("UpdatedAt")!.Value),
-            CampaignCounters.Zero);
+            CampaignCounters.Zero)
+        {
+            Slug = e.GetString("Slug"),
+            Dialer = e.GetString("Dialer") is { } dialer ? DialerSettingsWire.Parse(dialer) : null,
+        };
         var timerDue = e.GetDateTimeOffset("TimerDueAt");
         var lease = e.GetDateTimeOffset("LeaseUntil");
         var lastTick = e.GetDateTimeOffset("LastTickAt");

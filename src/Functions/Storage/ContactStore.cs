@@ -46,6 +46,76 @@ internal sealed class ContactStore(CampaignTables tables, StorageOptions options
             });
     }
 
+    /// <summary>
+    /// Writes changed retry settings onto every shard row of a campaign (the result recorder reads them there), each
+    /// with the ETag read; a row changed meanwhile is read again.
+    /// </summary>
+    public async Task UpdateShardSettingsAsync(string campaignId, int shardCount, int maxAttempts, int retryIntervalMinutes, CancellationToken cancellationToken)
+    {
+        await Parallel.ForEachAsync(Enumerable.Range(0, shardCount),
+            new ParallelOptions { MaxDegreeOfParallelism = options.WriteParallelism, CancellationToken = cancellationToken },
+            async (shard, ct) =>
+            {
+                var partition = ContactSharding.PartitionKey(campaignId, shard);
+                for (var race = 0; ; race++)
+                {
+                    var row = await tables.Contacts.GetEntityIfExistsAsync<TableEntity>(partition, ShardRows.StateKey, cancellationToken: ct);
+                    if (!row.HasValue)
+                        return;
+                    var state = ShardRows.StateFrom(row.Value!);
+                    if (state.Settings.MaxAttempts == maxAttempts && state.Settings.RetryIntervalMinutes == retryIntervalMinutes)
+                        return;
+                    var updated = state with { Settings = state.Settings with { MaxAttempts = maxAttempts, RetryIntervalMinutes = retryIntervalMinutes } };
+                    try
+                    {
+                        await tables.Contacts.UpdateEntityAsync(ShardRows.ToEntity(updated), state.ETag, TableUpdateMode.Replace, ct);
+                        return;
+                    }
+                    catch (RequestFailedException ex) when (ex.Status is 409 or 412 && race < 20)
+                    {
+                        // The engine claimed dials on this shard meanwhile: read again.
+                    }
+                }
+            });
+    }
+
+    /// <summary>
+    /// Deletes every row of a deleted campaign's contact partitions, in transactions of up to 100. Idempotent: a
+    /// second run finds fewer rows, or none.
+    /// </summary>
+    public async Task PurgeAsync(string campaignId, int shardCount, CancellationToken cancellationToken)
+    {
+        for (var shard = 0; shard < shardCount; shard++)
+        {
+            var partition = ContactSharding.PartitionKey(campaignId, shard);
+            while (true)
+            {
+                var keys = new List<string>();
+                await foreach (var entity in tables.Contacts.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partition}"),
+                                   maxPerPage: 1000, select: ["RowKey"], cancellationToken: cancellationToken))
+                {
+                    keys.Add(entity.RowKey);
+                    if (keys.Count == 1000)
+                        break;
+                }
+                if (keys.Count == 0)
+                    break;
+                await Parallel.ForEachAsync(keys.Chunk(BatchSize), new ParallelOptions { MaxDegreeOfParallelism = options.WriteParallelism, CancellationToken = cancellationToken },
+                    async (chunk, ct) =>
+                    {
+                        try
+                        {
+                            await tables.Contacts.SubmitTransactionAsync(chunk.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partition, k), ETag.All)), ct);
+                        }
+                        catch (TableTransactionFailedException ex) when (ex.Status == 404)
+                        {
+                            // A row went meanwhile (a due row, a second purge): the next pass reads what is left.
+                        }
+                    });
+            }
+        }
+    }
+
     private async Task InsertOrRepeatAsync(List<TableEntity> entities, CancellationToken cancellationToken)
     {
         try

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Campaigns.Domain.Calls;
 using Campaigns.Functions.Engine;
+using Campaigns.Functions.Storage;
 
 namespace Campaigns.Functions.Triggers;
 
@@ -36,6 +37,14 @@ internal static class TriggerEndpoints
             if (AttemptId.TryParse(message.Attempt, out var attempt) && CallOutcomeNames.TryParse(message.Outcome, out var outcome))
                 await recorder.RecordAsync(attempt, outcome, message.Disposition, message.DurationSeconds, ct);
             return Done(); // a malformed message can never succeed: acknowledged, not retried
+        });
+
+        // Idempotent: deleting rows that are gone already changes nothing; a second purge finds fewer rows or none.
+        triggers.MapPost("/CampaignPurge", async (HttpRequest request, ContactStore contacts, CancellationToken ct) =>
+        {
+            var message = await ReadMessageAsync<PurgeMessage>(request, "message", ct);
+            await contacts.PurgeAsync(message.Campaign, message.Shards, ct);
+            return Done();
         });
 
         // Idempotent: re-sending a timer with the campaign's current token is harmless (stale copies do nothing).

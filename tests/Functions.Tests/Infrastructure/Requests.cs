@@ -59,6 +59,14 @@ public static class Requests
         return await client.SendAsync(request);
     }
 
+    /// <summary>GETs a path that must answer 200 and returns its JSON (an object or an array).</summary>
+    public static async Task<JsonNode> GetFromJsonNodeAsync(this HttpClient client, string path)
+    {
+        var response = await client.GetAsync(path);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+    }
+
     public static async Task<JsonObject> BodyAsync(this HttpResponseMessage response) =>
         (await response.Content.ReadFromJsonAsync<JsonObject>())!;
 
