@@ -7,7 +7,17 @@ namespace Campaigns.Domain.Contacts;
 /// <param name="Name">The contact's name, required by the API.</param>
 /// <param name="TimeZone">An IANA zone id the client gave for this contact (field <c>timezone</c>), else null.</param>
 /// <param name="CustomFields">Every other key of the contact object, values kept verbatim as JSON.</param>
-public sealed record ContactSpec(PhoneNumber Phone, string Name, string? TimeZone, CustomFields CustomFields);
+public sealed record ContactSpec(PhoneNumber Phone, string Name, string? TimeZone, CustomFields CustomFields)
+{
+    /// <summary>A prospect's state or province code (the CSV's <c>state</c> column), when given.</summary>
+    public string? State { get; init; }
+
+    /// <summary>When a prospect was imported through a list (its <c>expire_days</c> count from here); null for /v1 contacts.</summary>
+    public Instant? ImportedAt { get; init; }
+
+    /// <summary>The prospect list (its uuid) a prospect came from; null for /v1 contacts.</summary>
+    public string? ListId { get; init; }
+}
 
 /// <summary>
 /// The custom fields of a contact: names in the order the client sent them, each value the exact JSON

@@ -290,6 +290,19 @@ internal sealed partial class Dispatcher(
                 plans.Add(new Plan(candidate, PlanKind.Resolve, Reason: Dispositions.NotDialable));
                 continue;
             }
+            if (campaign.Dialer is { } settings)
+            {
+                if (DecideProspect(candidate, settings, zones, campaign, hours, now) is { } prospectPlan)
+                {
+                    plans.Add(prospectPlan);
+                    continue;
+                }
+                if (remaining == 0)
+                    return (plans, true);
+                plans.Add(new Plan(candidate, PlanKind.Claim));
+                remaining--;
+                continue;
+            }
             switch (CallingWindow.Decide(zones, hours, campaign.Schedule, now))
             {
                 case WindowDecision.Never never:
@@ -307,6 +320,30 @@ internal sealed partial class Dispatcher(
             }
         }
         return (plans, false);
+    }
+
+    /// <summary>
+    /// A list-fed campaign's prospect (Campaign Scheduler API): <see cref="ProspectWindow"/> adds the campaign's
+    /// prospect hours, the state's telemarketing holidays, ignored states and expiry to the legal hours. Returns null
+    /// when it may be dialed now; a wait or a final resolution otherwise. The state is the prospect's own (CSV column),
+    /// else the number's (libphonenumber's geocoder); unknown, the window applies every listed state's holidays.
+    /// </summary>
+    private static Plan? DecideProspect(Candidate candidate, Domain.Dialer.DialerSettings settings, IReadOnlyList<NodaTime.DateTimeZone> zones,
+        Campaign campaign, LegalHours hours, Instant now)
+    {
+        var spec = candidate.Contact.State.Spec;
+        var facts = new Domain.Dialer.ProspectFacts(zones, spec.State ?? Domain.Prospects.PhoneState.Of(spec.Phone), spec.ImportedAt ?? campaign.CreatedAt);
+        return Domain.Dialer.ProspectWindow.Decide(facts, settings, hours, campaign.Schedule, now) switch
+        {
+            Domain.Dialer.ProspectDecision.DialNow => null,
+            Domain.Dialer.ProspectDecision.Wait wait => new Plan(candidate, PlanKind.Wait, wait.Until, Domain.Dialer.ProspectDecisionNames.ToWire(wait.Reason)),
+            Domain.Dialer.ProspectDecision.Never never => new Plan(candidate, PlanKind.Resolve, Reason: never.Reason switch
+            {
+                Domain.Dialer.ProspectNeverReason.NoCommonHours or Domain.Dialer.ProspectNeverReason.UnknownZone => Dispositions.NotDialable,
+                var other => Domain.Dialer.ProspectDecisionNames.ToWire(other),
+            }),
+            var other => throw new InvalidOperationException($"Unknown decision {other}"),
+        };
     }
 
     private (List<TableTransactionAction> Actions, List<StoredContact?> Written, ShardState State) BuildTransaction(

@@ -57,6 +57,9 @@ public static class CampaignsApp
         services.AddSingleton<ContactStore>();
         services.AddSingleton<CampaignCommands>();
         services.AddSingleton<SchedulerCommands>();
+        services.AddSingleton<ProspectCommands>();
+        services.AddSingleton<ListStore>();
+        services.AddSingleton<PhoneIndex>();
         services.AddSingleton<ApiKeys>();
         services.AddMemoryCache();
         services.AddProblemDetails();
@@ -88,6 +91,7 @@ public static class CampaignsApp
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapCampaignsV1();
         app.MapSchedulerCampaigns();
+        app.MapProspects();
         app.MapCallResults();
         app.MapAccount();
         app.MapTriggers();

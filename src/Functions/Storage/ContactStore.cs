@@ -47,6 +47,53 @@ internal sealed class ContactStore(CampaignTables tables, StorageOptions options
     }
 
     /// <summary>
+    /// Adds new prospects to a list-fed campaign's shards: per shard, the contacts are inserted (insert-only: a number
+    /// already in the campaign fails the transaction, and the caller checks first) in the same transaction as the
+    /// shard's state row, which counts them and moves its scan position back before the first new number, so the
+    /// engine's scan of never-tried contacts finds them. A state row changed meanwhile (the engine claiming) is read
+    /// again. Returns the numbers that were already there (the transaction was then refused and retried without them).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> AddProspectsAsync(string campaignId, int shardCount, IReadOnlyList<ContactSpec> prospects, CancellationToken cancellationToken)
+    {
+        var existing = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var groups = prospects.GroupBy(c => ContactSharding.PartitionKeyOf(campaignId, c.Phone.E164, shardCount))
+            .SelectMany(g => g.Chunk(BatchSize - 1).Select(chunk => (PartitionKey: g.Key, Contacts: chunk.ToList())));
+        await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = options.WriteParallelism, CancellationToken = cancellationToken },
+            async (group, ct) =>
+            {
+                var pending = group.Contacts;
+                for (var race = 0; pending.Count > 0; race++)
+                {
+                    var row = await tables.Contacts.GetEntityIfExistsAsync<TableEntity>(group.PartitionKey, ShardRows.StateKey, cancellationToken: ct);
+                    var state = row.HasValue ? ShardRows.StateFrom(row.Value!) : throw new InvalidOperationException($"Shard {group.PartitionKey} has no state row");
+                    var first = pending.Select(c => c.Phone.E164).Order(StringComparer.Ordinal).First();
+                    var updated = state with
+                    {
+                        Total = state.Total + pending.Count,
+                        FreshDone = false,
+                        FreshCursor = string.CompareOrdinal(state.FreshCursor, first) < 0 ? state.FreshCursor : "",
+                    };
+                    var actions = pending.Select(c => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(group.PartitionKey, NewState(c), dueKey: null)))
+                        .Append(new TableTransactionAction(TableTransactionActionType.UpdateReplace, ShardRows.ToEntity(updated), state.ETag)).ToList();
+                    try
+                    {
+                        await tables.Contacts.SubmitTransactionAsync(actions, ct);
+                        return;
+                    }
+                    catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && race < 50)
+                    {
+                        if (ex.FailedTransactionActionIndex is { } index && index < pending.Count && ex.Status == 409)
+                        {
+                            existing.Add(pending[index].Phone.E164); // already a contact of this campaign: leave it out
+                            pending = pending.Where((_, i) => i != index).ToList();
+                        }
+                    }
+                }
+            });
+        return existing.ToList();
+    }
+
+    /// <summary>
     /// Writes changed retry settings onto every shard row of a campaign (the result recorder reads them there), each
     /// with the ETag read; a row changed meanwhile is read again.
     /// </summary>
@@ -245,6 +292,9 @@ internal sealed class ContactStore(CampaignTables tables, StorageOptions options
         ["NextAttemptAt"] = state.NextAttemptAt?.ToDateTimeOffset(),
         ["WaitReason"] = state.WaitReason,
         ["DueKey"] = dueKey,
+        ["State"] = state.Spec.State,
+        ["ImportedAt"] = state.Spec.ImportedAt?.ToDateTimeOffset(),
+        ["ListId"] = state.Spec.ListId,
         ["History"] = state.History.Count == 0 ? null : JsonSerializer.Serialize(state.History.Select(StoredAttempt.From), HistoryJson),
     };
 
@@ -262,7 +312,12 @@ internal sealed class ContactStore(CampaignTables tables, StorageOptions options
     internal static StoredContact FromEntity(TableEntity e)
     {
         var fields = e.GetString("Fields") is { } json ? ParseCustomFields(json) : CustomFields.None;
-        var spec = new ContactSpec(PhoneNumber.Parse(e.RowKey), e.GetString("Name") ?? "", e.GetString("TimeZone"), fields);
+        var spec = new ContactSpec(PhoneNumber.Parse(e.RowKey), e.GetString("Name") ?? "", e.GetString("TimeZone"), fields)
+        {
+            State = e.GetString("State"),
+            ImportedAt = e.GetDateTimeOffset("ImportedAt") is { } imported ? Instant.FromDateTimeOffset(imported) : null,
+            ListId = e.GetString("ListId"),
+        };
         var next = e.GetDateTimeOffset("NextAttemptAt");
         var state = new ContactState(
             spec,

@@ -26,7 +26,13 @@ internal sealed class CampaignTables(TableServiceClient service, StorageOptions 
     public TableClient Campaigns { get; } = service.GetTableClient(options.TablePrefix + "campaigns");
     public TableClient Contacts { get; } = service.GetTableClient(options.TablePrefix + "contacts");
 
-    public IEnumerable<TableClient> All => [Accounts, Campaigns, Contacts];
+    /// <summary>Prospect lists and their slug records (PartitionKey = account).</summary>
+    public TableClient Lists { get; } = service.GetTableClient(options.TablePrefix + "lists");
+
+    /// <summary>Every number imported in an account (PartitionKey = account, RowKey = E.164): the dupe check's index.</summary>
+    public TableClient Phones { get; } = service.GetTableClient(options.TablePrefix + "phones");
+
+    public IEnumerable<TableClient> All => [Accounts, Campaigns, Contacts, Lists, Phones];
 
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
