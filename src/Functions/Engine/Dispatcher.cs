@@ -36,21 +36,6 @@ internal sealed partial class Dispatcher(
     /// <summary>Starts the dialing of one tick.</summary>
     public Round Begin(StoredCampaign campaign, LegalHours hours) => new(this, campaign, hours);
 
-    internal sealed record Candidate(int Shard, Instant DueAt, StoredContact Contact, string? DueRowKey, bool Fresh);
-
-    internal enum PlanKind { Skip, Claim, Wait, Resolve }
-
-    internal sealed record Plan(Candidate Candidate, PlanKind Kind, Instant? WaitUntil = null, string? Reason = null)
-    {
-        /// <summary>How many rows of a transaction this plan writes.</summary>
-        public int Rows => Kind switch
-        {
-            PlanKind.Skip => Candidate.DueRowKey is not null && !Candidate.Fresh ? 1 : 0,
-            PlanKind.Wait => 2 + (Candidate.Contact.DueKey is not null ? 1 : 0),
-            _ => 1 + (Candidate.Contact.DueKey is not null ? 1 : 0),
-        };
-    }
-
     /// <summary>The dialing of one tick: fresh contacts read but not yet dialed are kept from one round to the next.</summary>
     internal sealed class Round(Dispatcher d, StoredCampaign stored, LegalHours hours)
     {
@@ -120,7 +105,7 @@ internal sealed partial class Dispatcher(
 
             // 3. Decide, in due order (never-tried contacts shard by shard, by number), until the capacity is used.
             var ordered = candidates.OrderBy(c => c.DueAt).ThenBy(c => c.Shard).ThenBy(c => c.Contact.State.Spec.Phone.E164, StringComparer.Ordinal).ToList();
-            var (plans, stoppedEarly) = Decide(campaign, ordered, capacity, hours, now);
+            var (plans, stoppedEarly) = DialPlans.Decide(campaign, ordered, capacity, hours, now);
 
             // 4. Commit per shard, the shards side by side.
             var byShard = plans.GroupBy(p => ContactSharding.PartitionKey(campaign.Id, p.Candidate.Shard)).ToDictionary(g => g.Key, g => g.ToList());
@@ -266,86 +251,6 @@ internal sealed partial class Dispatcher(
         }
     }
 
-    /// <summary>Decides each candidate in order, until the free lines are used.</summary>
-    private static (List<Plan> Plans, bool StoppedEarly) Decide(Campaign campaign, List<Candidate> ordered, int capacity, LegalHours hours, Instant now)
-    {
-        var plans = new List<Plan>();
-        var remaining = capacity;
-        foreach (var candidate in ordered)
-        {
-            var state = candidate.Contact.State;
-            if (candidate.Fresh && (state.Status != ContactStatus.Pending || state.Attempts > 0 || candidate.Contact.DueKey is not null))
-            {
-                plans.Add(new Plan(candidate, PlanKind.Skip)); // removed, resolved, or already in the due index
-                continue;
-            }
-            if (state.Status is ContactStatus.Removed or ContactStatus.Resolved or ContactStatus.Dialing)
-            {
-                plans.Add(new Plan(candidate, PlanKind.Skip)); // a due row left behind: it goes
-                continue;
-            }
-            var zones = ContactZones.For(state.Spec.Phone, state.Spec.TimeZone);
-            if (zones.Count == 0)
-            {
-                plans.Add(new Plan(candidate, PlanKind.Resolve, Reason: Dispositions.NotDialable));
-                continue;
-            }
-            if (campaign.Dialer is { } settings)
-            {
-                if (DecideProspect(candidate, settings, zones, campaign, hours, now) is { } prospectPlan)
-                {
-                    plans.Add(prospectPlan);
-                    continue;
-                }
-                if (remaining == 0)
-                    return (plans, true);
-                plans.Add(new Plan(candidate, PlanKind.Claim));
-                remaining--;
-                continue;
-            }
-            switch (CallingWindow.Decide(zones, hours, campaign.Schedule, now))
-            {
-                case WindowDecision.Never never:
-                    plans.Add(new Plan(candidate, PlanKind.Resolve, Reason: never.ScheduleEnded ? Dispositions.ScheduleEnded : Dispositions.NotDialable));
-                    break;
-                case WindowDecision.Wait wait:
-                    plans.Add(new Plan(candidate, PlanKind.Wait, wait.Until, WireReason(wait.Reason)));
-                    break;
-                default:
-                    if (remaining == 0)
-                        return (plans, true);
-                    plans.Add(new Plan(candidate, PlanKind.Claim));
-                    remaining--;
-                    break;
-            }
-        }
-        return (plans, false);
-    }
-
-    /// <summary>
-    /// A list-fed campaign's prospect (Campaign Scheduler API): <see cref="ProspectWindow"/> adds the campaign's
-    /// prospect hours, the state's telemarketing holidays, ignored states and expiry to the legal hours. Returns null
-    /// when it may be dialed now; a wait or a final resolution otherwise. The state is the prospect's own (CSV column),
-    /// else the number's (libphonenumber's geocoder); unknown, the window applies every listed state's holidays.
-    /// </summary>
-    private static Plan? DecideProspect(Candidate candidate, Domain.Dialer.DialerSettings settings, IReadOnlyList<NodaTime.DateTimeZone> zones,
-        Campaign campaign, LegalHours hours, Instant now)
-    {
-        var spec = candidate.Contact.State.Spec;
-        var facts = new Domain.Dialer.ProspectFacts(zones, spec.State ?? Domain.Prospects.PhoneState.Of(spec.Phone), spec.ImportedAt ?? campaign.CreatedAt);
-        return Domain.Dialer.ProspectWindow.Decide(facts, settings, hours, campaign.Schedule, now) switch
-        {
-            Domain.Dialer.ProspectDecision.DialNow => null,
-            Domain.Dialer.ProspectDecision.Wait wait => new Plan(candidate, PlanKind.Wait, wait.Until, Domain.Dialer.ProspectDecisionNames.ToWire(wait.Reason)),
-            Domain.Dialer.ProspectDecision.Never never => new Plan(candidate, PlanKind.Resolve, Reason: never.Reason switch
-            {
-                Domain.Dialer.ProspectNeverReason.NoCommonHours or Domain.Dialer.ProspectNeverReason.UnknownZone => Dispositions.NotDialable,
-                var other => Domain.Dialer.ProspectDecisionNames.ToWire(other),
-            }),
-            var other => throw new InvalidOperationException($"Unknown decision {other}"),
-        };
-    }
-
     private (List<TableTransactionAction> Actions, List<StoredContact?> Written, ShardState State) BuildTransaction(
         Campaign campaign, ShardState state, Plan[] chunk, List<string> orphans, bool freshDone, Instant now)
     {
@@ -473,13 +378,6 @@ internal sealed partial class Dispatcher(
     }
 
     private static int ShardOf(string partitionKey) => ContactSharding.ShardOfPartition(partitionKey);
-
-    internal static string WireReason(WaitReason reason) => reason switch
-    {
-        WaitReason.BeforeSchedule => "before_schedule",
-        WaitReason.OutsideLegalHours => "outside_legal_hours",
-        _ => reason.ToString(),
-    };
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "No result came for attempt {Attempt}: recorded as failed")]
     private partial void LogNoResult(string attempt);

@@ -122,7 +122,12 @@ internal sealed partial class OutcomeRecorder(
     {
         var results = new RecordResult[group.Count];
         var actions = new List<TableTransactionAction>();
-        var written = new List<StoredContact?>();
+        var written = new List<StoredContact?>(); // beside each action: the contact it writes, if any
+        void Write(TableTransactionAction action, StoredContact? contact = null)
+        {
+            actions.Add(action);
+            written.Add(contact);
+        }
         var settings = recent.Settings(partition);
         if (settings is null && await shards.ReadStateAsync(partition, cancellationToken) is { } state)
             recent.Put(partition, settings = state.Settings);
@@ -197,26 +202,22 @@ internal sealed partial class OutcomeRecorder(
                             break;
                         case RetryDecision.RetryAt retry:
                             if (dueKey is not null)
-                                actions.Add(new(TableTransactionActionType.Delete, new TableEntity(partition, dueKey), ETag.All));
+                                Write(new(TableTransactionActionType.Delete, new TableEntity(partition, dueKey), ETag.All));
                             dueKey = ShardRows.DueKey(retry.At, attempt.E164);
-                            actions.Add(new(TableTransactionActionType.Add, ShardRows.DueEntity(partition, retry.At, attempt.E164)));
+                            Write(new(TableTransactionActionType.Add, ShardRows.DueEntity(partition, retry.At, attempt.E164)));
                             break;
                     }
-                    while (written.Count < actions.Count)
-                        written.Add(null);
                     var updated = stored with { State = recorded.Contact, DueKey = dueKey };
-                    actions.Add(new(TableTransactionActionType.UpdateReplace, ContactStore.ToEntity(partition, updated.State, dueKey), stored.ETag));
-                    written.Add(updated);
+                    Write(new(TableTransactionActionType.UpdateReplace, ContactStore.ToEntity(partition, updated.State, dueKey), stored.ETag), updated);
                     break;
                 }
             }
         }
         if (counts != original)
         {
-            actions.Add(original.ETag == default
+            Write(original.ETag == default
                 ? new(TableTransactionActionType.Add, ShardRows.ToEntity(counts))
                 : new(TableTransactionActionType.UpdateReplace, ShardRows.ToEntity(counts), original.ETag));
-            written.Add(null);
         }
         return new Decided(results, actions, written, counts);
     }
