@@ -17,6 +17,9 @@ public sealed record ContactSpec(PhoneNumber Phone, string Name, string? TimeZon
 
     /// <summary>The prospect list (its uuid) a prospect came from; null for /v1 contacts.</summary>
     public string? ListId { get; init; }
+
+    /// <summary>Where the prospect came from: <c>{uploadId}:{line}</c> for a CSV row, so an upload batch run again knows its own rows.</summary>
+    public string? Source { get; init; }
 }
 
 /// <summary>

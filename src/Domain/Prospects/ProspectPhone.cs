@@ -21,6 +21,34 @@ public static class ProspectPhone
         number = default;
         if (locale != DialerLocale.Usca)
             throw new ArgumentException($"Locale {locale.Name} has no phone rules; only USCA is supported.", nameof(locale));
+        if (!TryShape(raw, locale, out var e164, out error))
+            return false;
+
+        if (!PhoneNumber.TryParse(e164, out var parsed, out var parseError))
+        {
+            error = $"'{raw}' ({e164}) {parseError}";
+            return false;
+        }
+        if (!locale.PhoneRegions.Contains(parsed.RegionCode))
+        {
+            error = $"'{raw}' ({e164}) belongs to {parsed.RegionCode}, not to the United States or Canada";
+            return false;
+        }
+        number = parsed;
+        error = "";
+        return true;
+    }
+
+    /// <summary>
+    /// The E.164 text a USCA number would normalise to, by its shape alone (no validity check), or null when its
+    /// shape is already wrong. For every number <see cref="TryNormalise"/> accepts, this is its E.164, so an upload
+    /// can route rows by number cheaply and leave the full check to the batch that imports them.
+    /// </summary>
+    public static string? RoutingKey(string? raw) => TryShape(raw, DialerLocale.Usca, out var e164, out _) ? e164 : null;
+
+    private static bool TryShape(string? raw, DialerLocale locale, out string e164, out string error)
+    {
+        e164 = "";
         if (string.IsNullOrWhiteSpace(raw))
         {
             error = "is required";
@@ -33,7 +61,6 @@ public static class ProspectPhone
             error = $"'{raw}' is not a phone number: only digits, an optional leading +, spaces, dots, dashes and parentheses are allowed";
             return false;
         }
-        string e164;
         if (stripped.StartsWith('+'))
         {
             if (!digits.StartsWith('1'))
@@ -57,18 +84,6 @@ public static class ProspectPhone
             error = $"'{raw}' must be a 10-digit US or Canadian number, optionally preceded by 1 or +1 (got {digits.Length} digits)";
             return false;
         }
-
-        if (!PhoneNumber.TryParse(e164, out var parsed, out var parseError))
-        {
-            error = $"'{raw}' ({e164}) {parseError}";
-            return false;
-        }
-        if (!locale.PhoneRegions.Contains(parsed.RegionCode))
-        {
-            error = $"'{raw}' ({e164}) belongs to {parsed.RegionCode}, not to the United States or Canada";
-            return false;
-        }
-        number = parsed;
         error = "";
         return true;
     }

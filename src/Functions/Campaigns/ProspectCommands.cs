@@ -90,7 +90,7 @@ internal sealed class ProspectCommands(
     /// When the campaign that last imported the number last called it (its contact row keeps its attempts). Calls by
     /// campaigns that imported the number earlier are not looked at: the index keeps the latest import only.
     /// </summary>
-    private async Task<Instant?> LastDialedAsync(string accountId, PhoneRecord record, PhoneNumber phone, CancellationToken cancellationToken)
+    internal async Task<Instant?> LastDialedAsync(string accountId, PhoneRecord record, PhoneNumber phone, CancellationToken cancellationToken)
     {
         if (await campaigns.GetAsync(accountId, record.CampaignId, cancellationToken) is not { } campaign)
             return null;

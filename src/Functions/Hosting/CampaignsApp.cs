@@ -10,6 +10,7 @@ using Campaigns.Functions.Http.Auth;
 using Campaigns.Functions.Http.V1;
 using Campaigns.Functions.Storage;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Http.Json;
 using Scalar.AspNetCore;
 
@@ -60,6 +61,13 @@ public static class CampaignsApp
         services.AddSingleton<ProspectCommands>();
         services.AddSingleton<ListStore>();
         services.AddSingleton<PhoneIndex>();
+        services.AddSingleton(sp => Bind<Uploads.UploadOptions>(sp, "Uploads"));
+        services.AddSingleton<UploadStore>();
+        services.AddSingleton<Uploads.UploadBlobs>();
+        services.AddSingleton<Uploads.UploadCommands>();
+        services.AddSingleton<Uploads.UploadSplitter>();
+        services.AddSingleton<Uploads.BatchImporter>();
+        services.TryAddSingleton<Uploads.UploadFaults>();
         services.AddSingleton<ApiKeys>();
         services.AddMemoryCache();
         services.AddProblemDetails();
@@ -92,6 +100,7 @@ public static class CampaignsApp
         app.MapCampaignsV1();
         app.MapSchedulerCampaigns();
         app.MapProspects();
+        app.MapUploads();
         app.MapCallResults();
         app.MapAccount();
         app.MapTriggers();
@@ -103,6 +112,7 @@ public static class CampaignsApp
     {
         await app.Services.GetRequiredService<CampaignTables>().EnsureCreatedAsync(cancellationToken);
         await app.Services.GetRequiredService<EngineQueues>().EnsureCreatedAsync(cancellationToken);
+        await app.Services.GetRequiredService<Uploads.UploadBlobs>().EnsureCreatedAsync(cancellationToken);
         if (app.Configuration["CAMPAIGNS_DEV_API_KEY"] is { Length: > 0 } devKey)
         {
             var time = app.Services.GetRequiredService<TimeProvider>();

@@ -184,7 +184,7 @@ internal sealed partial class LocalTriggerHost(
     private async Task RunBlobAsync(FunctionDefinition function, CancellationToken stoppingToken)
     {
         var path = function.Binding["path"]!.GetValue<string>();
-        var containerName = path.Split('/')[0];
+        var containerName = engine.QueuePrefix + path.Split('/')[0]; // the app's containers take the queue prefix too
         var blobOptions = new Azure.Storage.Blobs.BlobClientOptions();
         blobOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
         var service = new Azure.Storage.Blobs.BlobServiceClient(storage.ConnectionString, blobOptions);

@@ -10,7 +10,7 @@ namespace Campaigns.Functions.Http;
 internal static class Problems
 {
     public const string ContentType = "application/problem+json";
-    private const string TypePrefix = "urn:campaigns:problem:";
+    internal const string TypePrefix = "urn:campaigns:problem:";
 
     public sealed record FieldProblem(string Field, string Pointer, string Detail);
 

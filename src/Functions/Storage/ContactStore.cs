@@ -295,6 +295,7 @@ internal sealed class ContactStore(CampaignTables tables, StorageOptions options
         ["State"] = state.Spec.State,
         ["ImportedAt"] = state.Spec.ImportedAt?.ToDateTimeOffset(),
         ["ListId"] = state.Spec.ListId,
+        ["Source"] = state.Spec.Source,
         ["History"] = state.History.Count == 0 ? null : JsonSerializer.Serialize(state.History.Select(StoredAttempt.From), HistoryJson),
     };
 
@@ -317,6 +318,7 @@ internal sealed class ContactStore(CampaignTables tables, StorageOptions options
             State = e.GetString("State"),
             ImportedAt = e.GetDateTimeOffset("ImportedAt") is { } imported ? Instant.FromDateTimeOffset(imported) : null,
             ListId = e.GetString("ListId"),
+            Source = e.GetString("Source"),
         };
         var next = e.GetDateTimeOffset("NextAttemptAt");
         var state = new ContactState(

@@ -90,25 +90,3 @@ internal sealed class ListStore(CampaignTables tables)
         new ListCounts(e.GetInt32("Attempted") ?? 0, e.GetInt32("Valid") ?? 0, e.GetInt32("Dupes") ?? 0, e.GetInt32("Dnc") ?? 0, e.GetInt32("Invalid") ?? 0),
         e.ETag);
 }
-
-/// <summary>The last import of a number in an account: which campaign, and when.</summary>
-internal sealed record PhoneRecord(string CampaignId, Instant ImportedAt);
-
-/// <summary>
-/// Every number imported in an account: table <c>phones</c>, PartitionKey = account, RowKey = E.164. The dupe check
-/// reads it; an import writes it (the latest import wins).
-/// </summary>
-internal sealed class PhoneIndex(CampaignTables tables)
-{
-    public async Task<PhoneRecord?> GetAsync(string accountId, string e164, CancellationToken cancellationToken)
-    {
-        var row = await tables.Phones.GetEntityIfExistsAsync<TableEntity>(accountId, e164, cancellationToken: cancellationToken);
-        return row.HasValue
-            ? new PhoneRecord(row.Value!.GetString("CampaignId")!, Instant.FromDateTimeOffset(row.Value.GetDateTimeOffset("ImportedAt")!.Value))
-            : null;
-    }
-
-    public Task RecordAsync(string accountId, string e164, string campaignId, Instant importedAt, CancellationToken cancellationToken) =>
-        tables.Phones.UpsertEntityAsync(new TableEntity(accountId, e164) { ["CampaignId"] = campaignId, ["ImportedAt"] = importedAt.ToDateTimeOffset() },
-            TableUpdateMode.Replace, cancellationToken);
-}

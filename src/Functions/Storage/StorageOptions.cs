@@ -29,10 +29,13 @@ internal sealed class CampaignTables(TableServiceClient service, StorageOptions 
     /// <summary>Prospect lists and their slug records (PartitionKey = account).</summary>
     public TableClient Lists { get; } = service.GetTableClient(options.TablePrefix + "lists");
 
-    /// <summary>Every number imported in an account (PartitionKey = account, RowKey = E.164): the dupe check's index.</summary>
+    /// <summary>Every number imported in an account, in hash buckets (<see cref="PhoneIndex"/>): the dupe check's index.</summary>
     public TableClient Phones { get; } = service.GetTableClient(options.TablePrefix + "phones");
 
-    public IEnumerable<TableClient> All => [Accounts, Campaigns, Contacts, Lists, Phones];
+    /// <summary>CSV uploads: summaries, batches, refused lines and each list's upload history (<see cref="UploadStore"/>).</summary>
+    public TableClient Uploads { get; } = service.GetTableClient(options.TablePrefix + "uploads");
+
+    public IEnumerable<TableClient> All => [Accounts, Campaigns, Contacts, Lists, Phones, Uploads];
 
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {

@@ -47,6 +47,8 @@ internal static class TriggerEndpoints
             return Done();
         });
 
+        triggers.MapUploadTriggers();
+
         // Idempotent: re-sending a timer with the campaign's current token is harmless (stale copies do nothing).
         triggers.MapPost("/CampaignSweep", async (CampaignEngine engine, CancellationToken ct) =>
         {

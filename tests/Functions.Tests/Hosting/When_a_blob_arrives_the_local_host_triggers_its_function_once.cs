@@ -48,7 +48,7 @@ public sealed class When_a_blob_arrives_the_local_host_triggers_its_function_onc
     public async Task Each_blob_is_processed_once_even_with_two_hosts_and_a_failing_one_is_poisoned_after_five_tries()
     {
         await using var second = await app.StartAnotherHostAsync();
-        var container = new BlobServiceClient(app.StorageConnectionString).GetBlobContainerClient(app.Container);
+        var container = new BlobServiceClient(app.StorageConnectionString).GetBlobContainerClient(app.Prefix + "-" + app.Container); // the host prefixes container names as it does queue names
         await container.CreateIfNotExistsAsync();
 
         await container.UploadBlobAsync("first.csv", BinaryData.FromString("primary_phone\n+12125550100\n"));

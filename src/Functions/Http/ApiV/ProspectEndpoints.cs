@@ -9,7 +9,8 @@ namespace Campaigns.Functions.Http.ApiV;
 
 public sealed record ListCountsView(int Attempted, int Valid, int Dupes, int Dnc, int Invalid);
 
-public sealed record ListView(string Uuid, string Slug, string Name, string Campaign, string CreatedAt, ListCountsView Counts);
+/// <summary>A list: its counts sum its single prospects and every upload; <c>uploads</c> is its upload history, oldest first.</summary>
+public sealed record ListView(string Uuid, string Slug, string Name, string Campaign, string CreatedAt, ListCountsView Counts, IReadOnlyList<UploadView> Uploads);
 
 public sealed record ProspectView(string Status, string PrimaryPhone, string? FirstName, string? LastName, string? State, string? Timezone, string List);
 
@@ -30,8 +31,12 @@ internal static class ProspectEndpoints
             .DisableAntiforgery();
     }
 
-    internal static ListView View(ProspectList list) => new(list.Id, list.Slug, list.Name, list.CampaignSlug, V1.CampaignViews.Utc(list.CreatedAt),
-        new ListCountsView(list.Counts.Attempted, list.Counts.Valid, list.Counts.Dupes, list.Counts.Dnc, list.Counts.Invalid));
+    internal static ListView View(ProspectList list, IReadOnlyList<Upload> uploads)
+    {
+        var counts = uploads.Aggregate(list.Counts, (sum, upload) => sum.Plus(upload.Counts));
+        return new(list.Id, list.Slug, list.Name, list.CampaignSlug, V1.CampaignViews.Utc(list.CreatedAt),
+            new ListCountsView(counts.Attempted, counts.Valid, counts.Dupes, counts.Dnc, counts.Invalid), uploads.Select(UploadEndpoints.View).ToList());
+    }
 
     /// <summary>A JSON object or a form: <c>name</c> and <c>campaign</c> (the campaign's slug).</summary>
     private static async Task<IResult> CreateListAsync(HttpContext http, ProspectCommands commands, CancellationToken cancellationToken)
@@ -64,12 +69,12 @@ internal static class ProspectEndpoints
         var list = await commands.CreateListAsync(http.AccountId(), name!.Trim(), campaign!, cancellationToken);
         return list is null
             ? Problems.Validation("campaign", $"no campaign '{campaign}' in this account")
-            : Results.Json(View(list), statusCode: StatusCodes.Status201Created);
+            : Results.Json(View(list, []), statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> GetListAsync(HttpContext http, string slug, ListStore lists, CancellationToken cancellationToken) =>
+    private static async Task<IResult> GetListAsync(HttpContext http, string slug, ListStore lists, UploadStore uploads, CancellationToken cancellationToken) =>
         await lists.FindBySlugAsync(http.AccountId(), slug, cancellationToken) is { } list
-            ? Results.Json(View(list))
+            ? Results.Json(View(list, await uploads.OfListAsync(list.AccountId, list.Id, cancellationToken)))
             : Problems.NotFound($"No list '{slug}' in this account.");
 
     /// <summary>
