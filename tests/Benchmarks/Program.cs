@@ -35,6 +35,19 @@ if (Wants("wakeup"))
     await Benchmarks.WakeUpCostAsync(connection);
 if (Wants("transactions"))
     await Benchmarks.TransactionsPerAttemptAsync(connection);
+// The upload benchmark's phases (bench.sh upload runs them, each storage phase on a fresh emulator).
+if (which.Contains("upload-generate"))
+{
+    UploadBenchmark.Reset();
+    UploadBenchmark.Generate();
+    UploadBenchmark.ParseOnly();
+}
+if (which.Contains("upload-raw"))
+    await UploadBenchmark.RawWritesAsync(connection);
+if (which.Contains("upload-e2e"))
+    await UploadBenchmark.EndToEndAsync(connection);
+if (which.Contains("upload-report"))
+    UploadBenchmark.Report();
 
 internal static class Benchmarks
 {
