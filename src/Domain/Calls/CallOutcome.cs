@@ -56,8 +56,10 @@ public readonly record struct AttemptId(string CampaignId, int Shard, string E16
         var parts = text.Split('.');
         if (parts.Length != 4 || parts[0].Length == 0 || parts[0].Length > 32 || !parts[0].All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
             return false;
-        if (!TryInt(parts[1], 0, 99, out var shard) || !parts[2].All(char.IsAsciiDigit) || parts[2].Length is < 2 or > 15
-            || !TryInt(parts[3], 1, 99, out var number))
+        // Shards up to 999 (partition keys carry three digits; a list-fed campaign has 256), attempts up to 999
+        // (max_number_calls goes to 100).
+        if (!TryInt(parts[1], 0, 999, out var shard) || !parts[2].All(char.IsAsciiDigit) || parts[2].Length is < 2 or > 15
+            || !TryInt(parts[3], 1, 999, out var number))
         {
             return false;
         }

@@ -24,6 +24,7 @@ internal sealed partial class CampaignEngine(
     AccountStore accounts,
     EngineQueues queues,
     Dispatcher dispatcher,
+    AgentPools pools,
     EngineOptions options,
     TimeProvider time,
     ILogger<CampaignEngine> log)
@@ -59,6 +60,11 @@ internal sealed partial class CampaignEngine(
         else if (stored.Engine.LastTickAt is { } last && last > due)
         {
             return; // a nudge that a later tick has already answered
+        }
+        else if (stored.Campaign.Dialer is { } dialer && stored.Engine is { TimerToken: not null, TimerDueAt: { } timerAt, LastTickAt: { } lastTick }
+                 && timerAt <= lastTick + dialer.DialerInterval)
+        {
+            return; // a list-fed campaign dials at its dialer_interval: the next tick is armed and sees this change
         }
         await TickAsync(stored, cancellationToken);
     }
@@ -165,6 +171,10 @@ internal sealed partial class CampaignEngine(
         if (stored.Campaign.Status != CampaignStatus.Running)
             return (stored, null); // paused, stopped or completed: calls in progress still report through OutcomeRecorder
 
+        // A list-fed campaign's agent pool first: calls that waited too long are abandoned (and recorded) before the
+        // progress read below counts the calls in progress.
+        var pool = stored.Campaign.Dialer is { } settings ? pools.PoolOf(stored.AccountId, stored.Campaign.Id, settings) : null;
+        var look = pool is null ? null : await pools.TickAsync(pool, cancellationToken);
         var progress = await shards.ReadProgressAsync(stored.Campaign.Id, stored.ContactShards, cancellationToken);
         if (schedule is not null && now >= schedule.EndInstant)
         {
@@ -177,12 +187,14 @@ internal sealed partial class CampaignEngine(
         if (progress.Sum(s => s.Unresolved) == 0)
             return await FinishOrSleepAsync(stored, cancellationToken);
 
+        var round = dispatcher.Begin(stored, await accounts.GetLegalHoursAsync(stored.AccountId, cancellationToken), pool);
+        if (pool is not null)
+            return await DialListFedAsync(stored, pool.Settings, look!, round, progress, now, cancellationToken);
         var inProgress = progress.Sum(s => s.InProgress);
         var moreNow = false;
-        var round = dispatcher.Begin(stored, await accounts.GetLegalHoursAsync(stored.AccountId, cancellationToken));
         var budget = System.Diagnostics.Stopwatch.StartNew();
         // Keep dialing while lines free up within this wake-up (short calls), for at most half the lease.
-        var lines = stored.Campaign.Dialer is { MaxActiveCalls: > 0 } dialer ? Math.Min(options.MaxCallsInProgress, dialer.MaxActiveCalls) : options.MaxCallsInProgress;
+        var lines = options.MaxCallsInProgress;
         while (Pacing.Available(lines, inProgress) is var capacity and > 0)
         {
             int placed;
@@ -212,6 +224,41 @@ internal sealed partial class CampaignEngine(
         if (schedule is not null)
             next = Min(next, schedule.EndInstant);
         return (stored, next);
+    }
+
+    /// <summary>
+    /// One dialer tick of a list-fed campaign (Campaign Scheduler API). It dials once per tick, never more than
+    /// <see cref="AgentPool.CallsToDial"/> allows: floor(call_ratio × free agent slots) less the calls still ringing,
+    /// and with max_active_calls above 0 never more concurrent calls than that; and never more than
+    /// <c>Engine__MaxCallsInProgress</c> (the safety cap of every campaign). Calls still ringing are this campaign's
+    /// calls in progress that are neither on a slot nor waiting for one. The next tick is dialer_interval later while
+    /// anything can change by then (calls in progress, slots in wrap-up, contacts left over); otherwise the campaign
+    /// sleeps until its next due contact, which is dialed at a tick too (never sooner than dialer_interval from now).
+    /// </summary>
+    private async Task<(StoredCampaign Campaign, Instant? Next)> DialListFedAsync(StoredCampaign stored, Domain.Dialer.DialerSettings dialer,
+        PoolLook look, Dispatcher.Round round, List<ShardProgress> progress, Instant now, CancellationToken cancellationToken)
+    {
+        var inProgress = progress.Sum(s => s.InProgress);
+        var ringing = Math.Max(0, inProgress - look.CampaignCalls);
+        var capacity = Math.Min(
+            Domain.Dialer.AgentPool.CallsToDial(look.SlotsFree, ringing, dialer.CallRatio, dialer.MaxActiveCalls, look.CampaignCalls),
+            Pacing.Available(options.MaxCallsInProgress, inProgress));
+        var moreNow = capacity == 0; // nothing may start now, whether or not anyone is due: look again at the next tick
+        if (capacity > 0)
+        {
+            (moreNow, var placed) = await round.DispatchAsync(progress, capacity, cancellationToken);
+            if (placed > 0)
+            {
+                progress = await round.RefreshAsync(progress, cancellationToken);
+                inProgress = progress.Sum(s => s.InProgress);
+                if (progress.Sum(s => s.Unresolved) == 0)
+                    return await FinishOrSleepAsync(stored, cancellationToken);
+            }
+        }
+        var tick = Now + dialer.DialerInterval;
+        if (moreNow || inProgress > 0 || look.Waiting > 0)
+            return (stored, tick);
+        return (stored, await NextDueAsync(stored, now, cancellationToken) is { } due ? (due > tick ? due : tick) : null);
     }
 
     private async Task<Instant?> NextDueAsync(StoredCampaign stored, Instant now, CancellationToken cancellationToken)

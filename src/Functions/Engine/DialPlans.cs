@@ -89,7 +89,8 @@ internal static class DialPlans
     }
 
     /// <summary>
-    /// A list-fed campaign's prospect (Campaign Scheduler API): <see cref="ProspectWindow"/> adds the campaign's
+    /// A list-fed campaign's prospect (Campaign Scheduler API): attempts are checked against max_number_calls and
+    /// min_time_between_calls (minutes since the last attempt ended); then <see cref="ProspectWindow"/> adds the campaign's
     /// prospect hours, the state's telemarketing holidays, ignored states and expiry to the legal hours. Returns null
     /// when it may be dialed now; a wait or a final resolution otherwise. The state is the prospect's own (CSV column),
     /// else the number's (libphonenumber's geocoder); unknown, the window applies every listed state's holidays.
@@ -97,7 +98,14 @@ internal static class DialPlans
     private static Plan? DecideProspect(Candidate candidate, DialerSettings settings, IReadOnlyList<DateTimeZone> zones,
         Campaign campaign, LegalHours hours, Instant now)
     {
-        var spec = candidate.Contact.State.Spec;
+        var state = candidate.Contact.State;
+        // max_number_calls and min_time_between_calls as they are now: a PATCH may have lowered the one or raised the
+        // other since the last result planned this contact's retry, and takes effect at the next tick.
+        if (state.Attempts >= settings.MaxNumberCalls)
+            return new Plan(candidate, PlanKind.Resolve, Reason: Dispositions.NotReachable);
+        if (state.History.LastOrDefault() is { } last && (last.EndedAt ?? last.StartedAt) + settings.MinTimeBetweenCalls is var earliest && earliest > now)
+            return new Plan(candidate, PlanKind.Wait, earliest, "retry_pending");
+        var spec = state.Spec;
         var facts = new ProspectFacts(zones, spec.State ?? PhoneState.Of(spec.Phone), spec.ImportedAt ?? campaign.CreatedAt);
         return ProspectWindow.Decide(facts, settings, hours, campaign.Schedule, now) switch
         {

@@ -33,11 +33,11 @@ internal sealed partial class Dispatcher(
 
     private Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
 
-    /// <summary>Starts the dialing of one tick.</summary>
-    public Round Begin(StoredCampaign campaign, LegalHours hours) => new(this, campaign, hours);
+    /// <summary>Starts the dialing of one tick; a list-fed campaign's calls carry its agent <paramref name="pool"/>.</summary>
+    public Round Begin(StoredCampaign campaign, LegalHours hours, PoolCampaign? pool = null) => new(this, campaign, hours, pool);
 
     /// <summary>The dialing of one tick: fresh contacts read but not yet dialed are kept from one round to the next.</summary>
-    internal sealed class Round(Dispatcher d, StoredCampaign stored, LegalHours hours)
+    internal sealed class Round(Dispatcher d, StoredCampaign stored, LegalHours hours, PoolCampaign? pool = null)
     {
         // Shards commit side by side: each task touches its own partition's entries only.
         private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Queue<StoredContact>> _fresh = new();
@@ -117,7 +117,7 @@ internal sealed partial class Dispatcher(
                 || !stoppedEarly && (dueByShard.Values.Sum(r => r.Count) >= fetch || _fresh.Values.Any(b => b.Count > 0) || open.Any(s => !_exhausted.ContainsKey(s.PartitionKey)));
 
             // 5. Place the claimed calls.
-            await d.PlaceAsync(stored, placed, cancellationToken);
+            await d.PlaceAsync(stored, placed, pool, cancellationToken);
             return (moreNow, placed.Count);
         }
 
@@ -359,7 +359,7 @@ internal sealed partial class Dispatcher(
         (await campaigns.GetAsync(stored.AccountId, stored.Campaign.Id, cancellationToken))?.Campaign.Status == CampaignStatus.Running;
 
     /// <summary>Places the claimed calls, several at once; a provider's refusal is recorded as a failed attempt.</summary>
-    private async Task PlaceAsync(StoredCampaign stored, List<StoredContact> claimed, CancellationToken cancellationToken)
+    private async Task PlaceAsync(StoredCampaign stored, List<StoredContact> claimed, PoolCampaign? pool, CancellationToken cancellationToken)
     {
         var campaign = stored.Campaign;
         await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Math.Min(claimed.Count, voice.Concurrency)), CancellationToken = cancellationToken }, async (contact, ct) =>
@@ -367,7 +367,7 @@ internal sealed partial class Dispatcher(
             var attempt = new AttemptId(campaign.Id, ShardOf(contact.PartitionKey), contact.State.Spec.Phone.E164, contact.State.Attempts);
             try
             {
-                await voice.PlaceCallAsync(new CallRequest(attempt, stored.AccountId, campaign.ScriptId, campaign.Language.Value, contact.State.Spec), ct);
+                await voice.PlaceCallAsync(new CallRequest(attempt, stored.AccountId, campaign.ScriptId, campaign.Language.Value, contact.State.Spec) { Pool = pool }, ct);
             }
             catch (VoiceAgentException ex)
             {

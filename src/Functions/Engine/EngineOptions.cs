@@ -24,5 +24,17 @@ internal sealed class EngineOptions
     /// <summary>Name prefix of the engine's queues (<c>campaign-timers</c>, <c>call-outcomes</c>).</summary>
     public string QueuePrefix { get; set; } = "";
 
+    /// <summary>Most slots one agent pool may have (its row keeps every slot in one property of at most 64 KiB).</summary>
+    public const int MaxAgentSlots = 200;
+
+    /// <summary>
+    /// Concurrent AI-agent slots of an agent pool (<c>Engine__AgentSlots</c>), for list-fed campaigns: how many calls one
+    /// <c>agent_id</c> takes at once in an account (a campaign without an agent has a pool of its own). Default 10.
+    /// </summary>
+    public int AgentSlots { get; set; } = 10;
+
+    /// <summary>Slots of a named agent's pool, overriding <see cref="AgentSlots"/> (<c>Engine__AgentSlotsByAgent__{agent_id}</c>).</summary>
+    public Dictionary<string, int> AgentSlotsByAgent { get; set; } = new(StringComparer.Ordinal);
+
     public TimeSpan AttemptTimeout => TimeSpan.FromSeconds(AttemptTimeoutSeconds);
 }

@@ -20,7 +20,7 @@ internal enum RecordResult { Recorded, Duplicate, UnknownAttempt }
 /// of being read again.
 /// </summary>
 internal sealed partial class OutcomeRecorder(
-    ShardStore shards, ContactStore contacts, RecentRows recent, EngineQueues queues, TimeProvider time, ILogger<OutcomeRecorder> log)
+    ShardStore shards, ContactStore contacts, RecentRows recent, EngineQueues queues, AgentPools pools, TimeProvider time, ILogger<OutcomeRecorder> log)
 {
     private const int MaxRaces = 20;
     private const int MaxRows = 99; // Table Storage's 100 rows a transaction, less the results row
@@ -54,7 +54,10 @@ internal sealed partial class OutcomeRecorder(
         var result = await pending.Done.Task;
 
         if (result == RecordResult.Recorded && recent.AccountOf(partition) is { } account)
+        {
+            await pools.EndedAsync(account, attempt, outcome, disposition, cancellationToken); // frees its agent slot, if it had one
             await queues.NudgeSoonAsync(account, attempt.CampaignId, cancellationToken);
+        }
         return result;
     }
 

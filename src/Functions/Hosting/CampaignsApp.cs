@@ -46,6 +46,8 @@ public static class CampaignsApp
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<RecentRows>();
         services.AddSingleton<Dispatcher>();
+        services.AddSingleton<AgentPoolStore>();
+        services.AddSingleton<AgentPools>();
         services.AddSingleton<CampaignEngine>();
         services.AddSingleton<TriggerSecret>();
         services.AddSingleton<SimulatedVoiceAgent>();

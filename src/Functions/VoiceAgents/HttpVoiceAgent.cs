@@ -38,6 +38,13 @@ internal sealed class HttpVoiceAgent(HttpClient http, HttpVoiceAgentOptions opti
 
     public int Concurrency => Math.Max(1, options.Concurrency);
 
+    /// <summary>
+    /// Nothing to send: the provider reports answered calls with <c>POST /v1/calls/{call_id}/answered</c>, whose reply
+    /// says whether the call has a slot or waits; a waiting call's provider asks again (the same request is idempotent).
+    /// </summary>
+    public Task ConnectedAsync(global::Campaigns.Domain.Calls.AttemptId attempt, NodaTime.Instant at, string? note, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
     public async Task PlaceCallAsync(CallRequest request, CancellationToken cancellationToken)
     {
         var callId = request.Attempt.ToString();

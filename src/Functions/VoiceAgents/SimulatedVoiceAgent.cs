@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Campaigns.Domain.Calls;
 using Campaigns.Functions.Engine;
+using NodaTime;
 
 namespace Campaigns.Functions.VoiceAgents;
 
@@ -32,26 +33,50 @@ internal sealed class SimulatorOptions
 /// probabilities with a generator seeded by <see cref="SimulatorOptions.Seed"/> and the attempt id, so a run is
 /// repeatable. The result is delivered through the outcomes queue after the call length, so it survives a restart
 /// (a zero-length call's result is recorded as the call is placed).
+/// <para>A list-fed campaign's answered call is answered the moment it is placed and asks its agent pool for a slot
+/// (<see cref="AgentPools.AnsweredAsync"/>): with one, the call lasts the call length from its connection; queued,
+/// it is reported only once the pool connects it (<see cref="ConnectedAsync"/>); abandoned, the pool records it and
+/// the simulator reports nothing.</para>
 /// </summary>
-internal sealed class SimulatedVoiceAgent(SimulatorOptions options, EngineQueues queues, OutcomeRecorder recorder) : IVoiceAgent
+internal sealed class SimulatedVoiceAgent(SimulatorOptions options, EngineQueues queues, OutcomeRecorder recorder, AgentPools pools, TimeProvider time) : IVoiceAgent
 {
     /// <summary>No provider to spare: every claimed call is placed at once.</summary>
     public int Concurrency => int.MaxValue;
 
+    private Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
+
     public async Task PlaceCallAsync(CallRequest request, CancellationToken cancellationToken)
     {
         var (outcome, disposition) = Decide(request);
+        var wait = Duration.Zero;
+        if (outcome == CallOutcome.Answered && request.Pool is { } pool)
+        {
+            var now = Now;
+            if (await pools.AnsweredAsync(pool, request.Attempt, now, disposition, cancellationToken) is not AnsweredFate.Connected connected)
+                return; // queued (ConnectedAsync follows) or abandoned (the pool recorded it)
+            wait = connected.At - now;
+        }
+        await DeliverAsync(request.Attempt, outcome, disposition, wait, cancellationToken);
+    }
+
+    /// <summary>A queued answered call got its slot: it lasts the call length from then.</summary>
+    public Task ConnectedAsync(AttemptId attempt, Instant at, string? note, CancellationToken cancellationToken) =>
+        DeliverAsync(attempt, CallOutcome.Answered, note, at - Now, cancellationToken);
+
+    private async Task DeliverAsync(AttemptId attempt, CallOutcome outcome, string? disposition, Duration wait, CancellationToken cancellationToken)
+    {
         var seconds = Math.Max(0, options.CallSeconds);
-        if (seconds == 0)
+        var delay = Math.Max(0, wait.TotalSeconds) + seconds;
+        if (delay == 0)
         {
             // A zero-length call's result is known as it is placed: record it at once. Should the process die first,
             // the attempt's timeout brings it back like any call whose result never came.
-            await recorder.RecordAsync(request.Attempt, outcome, disposition, 0, cancellationToken);
+            await recorder.RecordAsync(attempt, outcome, disposition, 0, cancellationToken);
             return;
         }
         await queues.SendOutcomeAsync(
-            new OutcomeMessage(request.Attempt.ToString(), outcome.ToWire(), disposition, (int)Math.Round(seconds)),
-            TimeSpan.FromSeconds(seconds), cancellationToken);
+            new OutcomeMessage(attempt.ToString(), outcome.ToWire(), disposition, (int)Math.Round(seconds)),
+            TimeSpan.FromSeconds(delay), cancellationToken);
     }
 
     internal (CallOutcome Outcome, string? Disposition) Decide(CallRequest request)

@@ -1,0 +1,120 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Campaigns.Functions.Engine;
+using Campaigns.Functions.Storage;
+using Campaigns.Functions.Tests.Engine;
+using Campaigns.Functions.Tests.Infrastructure;
+
+namespace Campaigns.Functions.Tests.Dialer;
+
+/// <summary>
+/// Monday 2 March 2026, 15:00 UTC: 10:00 in New York, inside the default prospect hours. Simulated calls last an
+/// hour, so a test ends them itself through the result callback. Agent pools: 2 slots by default, <c>agent_one</c> 1,
+/// <c>agent_three</c> 3.
+/// </summary>
+public sealed class DialerFixture() : AppFixture(new DateTimeOffset(2026, 3, 2, 15, 0, 0, TimeSpan.Zero), new()
+{
+    ["Simulator:CallSeconds"] = "3600",
+    ["Engine:MaxCallsInProgress"] = "20",
+    ["Engine:AgentSlots"] = "2",
+    ["Engine:AgentSlotsByAgent:agent_one"] = "1",
+    ["Engine:AgentSlotsByAgent:agent_three"] = "3",
+});
+
+/// <summary>A list-fed campaign of one test: its account, ids, and helpers to drive it over the API.</summary>
+internal sealed class DialerCampaign
+{
+    private readonly AppFixture _app;
+
+    private DialerCampaign(AppFixture app, HttpClient client, string account, string id, string slug, string listId)
+    {
+        (_app, Client, Account, Id, Slug, ListId) = (app, client, account, id, slug, listId);
+    }
+
+    public HttpClient Client { get; }
+    public string Account { get; }
+    public string Id { get; }
+    public string Slug { get; }
+    public string ListId { get; }
+
+    /// <summary>
+    /// A new account with a campaign created paused (so prospects can be added before anyone is dialed) with
+    /// <paramref name="settings"/>, its list, and <paramref name="prospects"/> New York prospects that answer.
+    /// </summary>
+    public static async Task<DialerCampaign> CreateAsync(AppFixture app, JsonObject settings, int prospects, string outcome = "interested")
+    {
+        var (client, key) = await app.NewAccountAsync();
+        settings["name"] = "Dialer " + Guid.NewGuid().ToString("N")[..6];
+        settings["paused"] = true;
+        var created = await client.PostAsync("/api/v/campaign/", Requests.Json(settings));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var campaign = await created.BodyAsync();
+        var slug = campaign["slug"]!.GetValue<string>();
+        var list = await (await client.PostAsync("/api/v/list/", Requests.Json(new JsonObject { ["name"] = "List", ["campaign"] = slug }))).BodyAsync();
+        var dialer = new DialerCampaign(app, client, await app.AccountOfAsync(key), campaign["id"]!.GetValue<string>(), slug, list["uuid"]!.GetValue<string>());
+        for (var i = 0; i < prospects; i++)
+            await dialer.AddAsync(Phone(i), outcome);
+        return dialer;
+    }
+
+    /// <summary>New York numbers, distinct by <paramref name="n"/>.</summary>
+    public static string Phone(int n) => Scenario.NewYork(n);
+
+    public async Task AddAsync(string phone, string outcome)
+    {
+        var added = await Client.PostAsync($"/api/v/prospect/{ListId}/", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["primary_phone"] = phone, ["first_name"] = "Pat", ["simulated_outcome"] = outcome,
+        }));
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+    }
+
+    /// <summary>PATCH /api/v/campaign/{slug}/ with <paramref name="change"/>.</summary>
+    public async Task PatchAsync(JsonObject change)
+    {
+        var response = await Client.PatchAsync($"/api/v/campaign/{Slug}/", Requests.Json(change));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    public Task ResumeAsync() => PatchAsync(new JsonObject { ["paused"] = false });
+
+    public async Task<int> CallsMadeAsync() => (await Scenario.CampaignAsync(Client, Id))["calls_made"]!.GetValue<int>();
+
+    public Task<JsonObject> UntilCallsMadeAsync(int calls) =>
+        Eventually.UntilAsync(() => Scenario.CampaignAsync(Client, Id), c => c["calls_made"]!.GetValue<int>() == calls, $"{calls} calls are made");
+
+    /// <summary>Waits a moment (several timer polls) and asserts that the number of calls made stayed at <paramref name="calls"/>.</summary>
+    public async Task StaysAtAsync(int calls)
+    {
+        for (var i = 0; i < 6; i++)
+        {
+            await Task.Delay(500);
+            Assert.Equal(calls, await CallsMadeAsync());
+        }
+    }
+
+    public Task<Dictionary<string, JsonNode>> ContactsAsync() => Scenario.ContactsAsync(Client, Id);
+
+    /// <summary>Call ids of every attempt started so far, by contact.</summary>
+    public async Task<List<string>> CallIdsAsync() =>
+        (await ContactsAsync()).Values.SelectMany(c => c["calls"]!.AsArray().Select(a => a!["call_id"]!.GetValue<string>())).ToList();
+
+    /// <summary>Ends a call as its provider would report it.</summary>
+    public async Task EndAsync(string callId, string outcome = "answered", string? disposition = "interested")
+    {
+        var body = new JsonObject { ["outcome"] = outcome, ["disposition"] = disposition, ["duration_seconds"] = 30 };
+        var response = await Client.PostAsync($"/v1/calls/{callId}/result", Requests.Json(body));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{callId}: {(int)response.StatusCode} {text}");
+        Assert.Contains("\"recorded\":true", text);
+    }
+
+    /// <summary>The campaign's agent pool as stored.</summary>
+    public Task<AgentPoolRow?> PoolAsync(string agentId) =>
+        _app.Service<AgentPools>().ReadAsync(Account, AgentPoolStore.AgentKey(agentId), CancellationToken.None);
+
+    public async Task<AgentPoolRow> UntilPoolAsync(string agentId, Func<AgentPoolRow, bool> done, string what) =>
+        (await Eventually.UntilAsync(() => PoolAsync(agentId), p => p is not null && done(p), what))!;
+
+    public void Advance(TimeSpan by) => _app.Clock.Advance(by);
+}
