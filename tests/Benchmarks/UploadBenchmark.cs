@@ -22,13 +22,14 @@ using Microsoft.Extensions.DependencyInjection;
 /// </summary>
 internal static class UploadBenchmark
 {
-    public const int Rows = 1_000_000;
-    public const int Invalid = Rows / 100;               // every row i with i % 100 == 50
-    public const int Dupes = 3 * (Rows / 100 - 1);        // rows i >= 100 with i % 100 in {10, 40, 70}
-    public const int Valid = Rows - Invalid - Dupes;
+    /// <summary>1,000,000 unless <c>UPLOAD_BENCH_ROWS</c> says otherwise (a multiple of 100), for a quicker look.</summary>
+    public static readonly int Rows = int.TryParse(Environment.GetEnvironmentVariable("UPLOAD_BENCH_ROWS"), out var rows) ? rows : 1_000_000;
+    public static readonly int Invalid = Rows / 100;               // every row i with i % 100 == 50
+    public static readonly int Dupes = 3 * (Rows / 100 - 1);        // rows i >= 100 with i % 100 in {10, 40, 70}
+    public static readonly int Valid = Rows - Invalid - Dupes;
 
     private static string Dir => Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", ".artifacts");
-    public static string FilePath => Path.GetFullPath(Path.Combine(Dir, "bench-upload-1m.csv"));
+    public static string FilePath => Path.GetFullPath(Path.Combine(Dir, $"bench-upload-{Rows}.csv"));
     private static string FiguresPath => Path.GetFullPath(Path.Combine(Dir, "bench-upload-figures.json"));
 
     /// <summary>Writes the file once (kept for later runs): phone, names, state, one custom column.</summary>
@@ -184,11 +185,17 @@ internal static class UploadBenchmark
         var accepted = watch.Elapsed.TotalSeconds;
         var uuid = JsonNode.Parse(await posted.Content.ReadAsStringAsync())!["uuid"]!.GetValue<string>();
         JsonNode upload;
+        var lastReport = watch.Elapsed;
         while (true)
         {
             upload = JsonNode.Parse(await client.GetStringAsync($"/api/v/upload/{uuid}/"))!;
             if (upload["status"]!.GetValue<string>() is "completed" or "failed")
                 break;
+            if (watch.Elapsed - lastReport > TimeSpan.FromSeconds(30))
+            {
+                lastReport = watch.Elapsed;
+                Console.WriteLine($"  ... {watch.Elapsed.TotalSeconds:F0} s: {upload["status"]}, batches {upload["batches"]!["done"]}/{upload["batches"]!["total"]}, valid {upload["valid"]}");
+            }
             await Task.Delay(250);
         }
         var seconds = watch.Elapsed.TotalSeconds;

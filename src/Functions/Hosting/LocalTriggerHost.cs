@@ -86,17 +86,27 @@ internal sealed partial class LocalTriggerHost(
         var queue = new QueueClient(storage.ConnectionString, queueName, clientOptions);
         var poison = new QueueClient(storage.ConnectionString, queueName + "-poison", clientOptions);
         await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+        // As the Functions host does: up to batchSize messages in flight, and more fetched once fewer than
+        // newBatchThreshold (half the batch size) remain, so one slow message does not hold up the rest.
         var idle = TimeSpan.FromMilliseconds(100);
+        var inFlight = new List<Task>();
+        var threshold = settings.BatchSize / 2;
         while (!stoppingToken.IsCancellationRequested)
         {
+            inFlight.RemoveAll(t => t.IsCompleted);
+            if (inFlight.Count > threshold)
+            {
+                await Task.WhenAny(inFlight);
+                continue;
+            }
             QueueMessage[] messages;
             try
             {
-                messages = (await queue.ReceiveMessagesAsync(settings.BatchSize, settings.VisibilityTimeout, stoppingToken)).Value;
+                messages = (await queue.ReceiveMessagesAsync(settings.BatchSize - inFlight.Count, settings.VisibilityTimeout, stoppingToken)).Value;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                return;
+                break;
             }
             catch (Exception ex)
             {
@@ -106,13 +116,17 @@ internal sealed partial class LocalTriggerHost(
             }
             if (messages.Length == 0)
             {
-                await DelayAsync(idle, stoppingToken);
+                if (inFlight.Count > 0)
+                    await Task.WhenAny(Task.WhenAny(inFlight), DelayAsync(idle, stoppingToken));
+                else
+                    await DelayAsync(idle, stoppingToken);
                 idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, settings.MaxPollingInterval.Ticks)); // back off like the host
                 continue;
             }
             idle = TimeSpan.FromMilliseconds(100);
-            await Task.WhenAll(messages.Select(message => DeliverAsync(function, queue, poison, message, stoppingToken)));
+            inFlight.AddRange(messages.Select(message => DeliverAsync(function, queue, poison, message, stoppingToken)));
         }
+        await Task.WhenAll(inFlight);
     }
 
     private async Task DeliverAsync(FunctionDefinition function, QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken stoppingToken)

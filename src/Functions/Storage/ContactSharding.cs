@@ -21,7 +21,7 @@ internal static class ContactSharding
     /// 4,000 contacts a partition (an upload then writes near the emulator's small-partition rate and spreads over 256
     /// partitions of about 2,000 entities/s each in Azure); the price is that a tick reads two rows per shard, 512
     /// point reads, whatever the campaign's size. It divides <see cref="PhoneIndex.Buckets"/>, so an upload batch of one
-    /// shard touches 16 phone buckets.
+    /// shard touches 4 phone buckets.
     /// </summary>
     public const int OpenCampaignShards = 256;
 

@@ -55,37 +55,48 @@ internal sealed class ContactStore(CampaignTables tables, StorageOptions options
     /// </summary>
     public async Task<IReadOnlyList<string>> AddProspectsAsync(string campaignId, int shardCount, IReadOnlyList<ContactSpec> prospects, CancellationToken cancellationToken)
     {
+        // One writer per shard: its transactions all carry the shard's state row, so chunks of one shard written side
+        // by side would only refuse each other. Shards go side by side; within one, each transaction takes the state
+        // row's ETag from the previous one's answer, and reads it again only after losing a race (the engine claiming).
         var existing = new System.Collections.Concurrent.ConcurrentBag<string>();
-        var groups = prospects.GroupBy(c => ContactSharding.PartitionKeyOf(campaignId, c.Phone.E164, shardCount))
-            .SelectMany(g => g.Chunk(BatchSize - 1).Select(chunk => (PartitionKey: g.Key, Contacts: chunk.ToList())));
-        await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = options.WriteParallelism, CancellationToken = cancellationToken },
-            async (group, ct) =>
+        var shards = prospects.GroupBy(c => ContactSharding.PartitionKeyOf(campaignId, c.Phone.E164, shardCount)).ToList();
+        await Parallel.ForEachAsync(shards, new ParallelOptions { MaxDegreeOfParallelism = options.WriteParallelism, CancellationToken = cancellationToken },
+            async (shard, ct) =>
             {
-                var pending = group.Contacts;
-                for (var race = 0; pending.Count > 0; race++)
+                ShardState? state = null;
+                foreach (var chunk in shard.Chunk(BatchSize - 1))
                 {
-                    var row = await tables.Contacts.GetEntityIfExistsAsync<TableEntity>(group.PartitionKey, ShardRows.StateKey, cancellationToken: ct);
-                    var state = row.HasValue ? ShardRows.StateFrom(row.Value!) : throw new InvalidOperationException($"Shard {group.PartitionKey} has no state row");
-                    var first = pending.Select(c => c.Phone.E164).Order(StringComparer.Ordinal).First();
-                    var updated = state with
+                    var pending = chunk.ToList();
+                    for (var race = 0; pending.Count > 0; race++)
                     {
-                        Total = state.Total + pending.Count,
-                        FreshDone = false,
-                        FreshCursor = string.CompareOrdinal(state.FreshCursor, first) < 0 ? state.FreshCursor : "",
-                    };
-                    var actions = pending.Select(c => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(group.PartitionKey, NewState(c), dueKey: null)))
-                        .Append(new TableTransactionAction(TableTransactionActionType.UpdateReplace, ShardRows.ToEntity(updated), state.ETag)).ToList();
-                    try
-                    {
-                        await tables.Contacts.SubmitTransactionAsync(actions, ct);
-                        return;
-                    }
-                    catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && race < 50)
-                    {
-                        if (ex.FailedTransactionActionIndex is { } index && index < pending.Count && ex.Status == 409)
+                        if (state is null)
                         {
-                            existing.Add(pending[index].Phone.E164); // already a contact of this campaign: leave it out
-                            pending = pending.Where((_, i) => i != index).ToList();
+                            var row = await tables.Contacts.GetEntityIfExistsAsync<TableEntity>(shard.Key, ShardRows.StateKey, cancellationToken: ct);
+                            state = row.HasValue ? ShardRows.StateFrom(row.Value!) : throw new InvalidOperationException($"Shard {shard.Key} has no state row");
+                        }
+                        var first = pending.Select(c => c.Phone.E164).Order(StringComparer.Ordinal).First();
+                        var updated = state with
+                        {
+                            Total = state.Total + pending.Count,
+                            FreshDone = false,
+                            FreshCursor = string.CompareOrdinal(state.FreshCursor, first) < 0 ? state.FreshCursor : "",
+                        };
+                        var actions = pending.Select(c => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(shard.Key, NewState(c), dueKey: null)))
+                            .Append(new TableTransactionAction(TableTransactionActionType.UpdateReplace, ShardRows.ToEntity(updated), state.ETag)).ToList();
+                        try
+                        {
+                            var response = await tables.Contacts.SubmitTransactionAsync(actions, ct);
+                            state = response.Value[^1].Headers.ETag is { } etag ? updated with { ETag = etag } : null;
+                            break;
+                        }
+                        catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && race < 50)
+                        {
+                            state = null; // read again
+                            if (ex.FailedTransactionActionIndex is { } index && index < pending.Count && ex.Status == 409)
+                            {
+                                existing.Add(pending[index].Phone.E164); // already a contact of this campaign: leave it out
+                                pending = pending.Where((_, i) => i != index).ToList();
+                            }
                         }
                     }
                 }

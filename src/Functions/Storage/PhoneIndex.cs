@@ -17,20 +17,22 @@ internal sealed record PhoneRecord(string CampaignId, Instant ImportedAt, string
 
 /// <summary>
 /// Every number imported in an account, for the dupe check: table <c>phones</c>, PartitionKey = account, one row per
-/// bucket (RowKey <c>b0000</c> to <c>b4095</c>, the bucket being the number's stable hash modulo <see cref="Buckets"/>).
-/// A bucket row packs its numbers as binary entries (number, import time, campaign), so an upload of 1,000 rows of
-/// one contact shard reads and writes 16 rows instead of 1,000, and a million numbers cost 4,096 rows. The latest
+/// bucket (RowKey <c>b0000</c> to <c>b1023</c>, the bucket being the number's stable hash modulo <see cref="Buckets"/>).
+/// A bucket row packs its numbers as binary entries (number, import time, source), so an upload batch of 1,000 rows
+/// of one contact shard reads and writes 4 rows instead of 1,000, and a million numbers cost 1,024 rows. The latest
 /// import of a number wins. Writes are read-merge-write under the row's ETag; a lost race merges again.
 /// </summary>
 /// <remarks>
 /// Buckets line up with contact shards: the shard of a number is the same hash modulo the shard count, and every
-/// shard count of a list-fed campaign (16 or 256) divides 4,096, so one shard's numbers fall in
-/// 4,096 / shards buckets. An entry is 18 bytes; properties hold at most 60,000 bytes each (the limit is 64 KiB),
-/// and a row at most 15 of them, so a bucket holds 50,000 numbers and an account about 200 million.
+/// shard count of a list-fed campaign (256) divides 1,024, so one shard's numbers fall in 4 buckets. An entry is
+/// 18 bytes; properties hold at most 60,000 bytes each (the limit is 64 KiB), and a row at most 15 of them, so a
+/// bucket holds 50,000 numbers and an account about 51 million; beyond that an import fails with "bucket full" rather
+/// than lose an entry. Fewer, larger buckets cost more bytes per write but fewer requests, which is what an import of
+/// a million rows pays for.
 /// </remarks>
 internal sealed class PhoneIndex(CampaignTables tables)
 {
-    public const int Buckets = 4096;
+    public const int Buckets = 1024;
     private const int EntryBytes = 18;
     private const int ChunkBytes = 60_000 / EntryBytes * EntryBytes;
     private const int MaxChunks = 15;
@@ -53,11 +55,12 @@ internal sealed class PhoneIndex(CampaignTables tables)
     /// Records imports of numbers of one bucket by <paramref name="source"/> (a campaign id, or an upload batch's
     /// <see cref="PhoneRecord.UploadSource"/>): read, merge, write under the ETag; a lost race merges again.
     /// </summary>
-    public async Task RecordAsync(string accountId, int bucket, IReadOnlyCollection<string> e164s, string source, Instant importedAt, CancellationToken cancellationToken)
+    public async Task RecordAsync(string accountId, int bucket, IReadOnlyCollection<string> e164s, string source, Instant importedAt, CancellationToken cancellationToken,
+        PhoneBucket? read = null)
     {
         for (var race = 0; ; race++)
         {
-            var current = await ReadAsync(accountId, bucket, cancellationToken);
+            var current = race == 0 && read is not null ? read : await ReadAsync(accountId, bucket, cancellationToken);
             foreach (var e164 in e164s)
                 current.Set(e164, source, importedAt);
             try

@@ -128,11 +128,12 @@ internal sealed class UploadStore(CampaignTables tables)
     /// Ends a pending batch as <paramref name="status"/> (completed with its counts, or failed with why), in one
     /// transaction with the summary. False when the batch had ended already (a redelivered message): nothing changes.
     /// </summary>
-    public async Task<bool> EndBatchAsync(string accountId, string uploadId, int number, string status, ListCounts counts, string? error, Instant now, CancellationToken cancellationToken)
+    public async Task<bool> EndBatchAsync(string accountId, string uploadId, int number, string status, ListCounts counts, string? error, Instant now,
+        CancellationToken cancellationToken, UploadBatch? read = null)
     {
         for (var race = 0; ; race++)
         {
-            var batch = await GetBatchAsync(accountId, uploadId, number, cancellationToken);
+            var batch = race == 0 && read is not null ? read : await GetBatchAsync(accountId, uploadId, number, cancellationToken);
             if (batch is not { Status: UploadStatus.Pending })
                 return false;
             var upload = await GetAsync(accountId, uploadId, cancellationToken) ?? throw new InvalidOperationException($"Upload {uploadId} is gone");

@@ -106,9 +106,10 @@ internal sealed partial class BatchImporter(
         var source = PhoneRecord.UploadSource(upload.CampaignId, upload.Id, batch.Number);
         var buckets = candidates.Keys.GroupBy(PhoneIndex.BucketOf).ToList();
         var indexed = new Dictionary<string, PhoneRecord>();
+        var read = new System.Collections.Concurrent.ConcurrentDictionary<int, PhoneIndex.PhoneBucket>();
         await Parallel.ForEachAsync(buckets, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (group, ct) =>
         {
-            var bucket = await phones.ReadAsync(upload.AccountId, group.Key, ct);
+            var bucket = read[group.Key] = await phones.ReadAsync(upload.AccountId, group.Key, ct);
             foreach (var e164 in group)
             {
                 if (bucket.Find(e164) is { } record)
@@ -163,13 +164,13 @@ internal sealed partial class BatchImporter(
         }
         faults.Check(upload.Id, batch.Number, candidates.Keys, UploadFaults.Stage.AfterContacts);
         await Parallel.ForEachAsync(imported.GroupBy(PhoneIndex.BucketOf), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (group, ct) => await phones.RecordAsync(upload.AccountId, group.Key, group.ToList(), source, now, ct));
+            async (group, ct) => await phones.RecordAsync(upload.AccountId, group.Key, group.ToList(), source, now, ct, read.GetValueOrDefault(group.Key)));
 
         // 4. The refused lines, the batch's end (with the summary), and a nudge so a sleeping campaign dials.
         await uploads.WriteProblemsAsync(upload.AccountId, upload.Id, problems, cancellationToken);
         var counts = new ListCounts(attempted, imported.Count, dupes, 0, invalid);
-        if (await uploads.EndBatchAsync(upload.AccountId, upload.Id, batch.Number, UploadStatus.Completed, counts, null, now, cancellationToken) && imported.Count > 0)
-            await queues.NudgeAsync(upload.AccountId, upload.CampaignId, cancellationToken);
+        if (await uploads.EndBatchAsync(upload.AccountId, upload.Id, batch.Number, UploadStatus.Completed, counts, null, now, cancellationToken, batch) && imported.Count > 0)
+            await queues.NudgeSoonAsync(upload.AccountId, upload.CampaignId, cancellationToken); // one nudge for the batches of a moment
     }
 
     /// <summary>The sources (<c>{upload}:{line}</c>) of contacts that were already there, as far as they are this upload's.</summary>

@@ -57,11 +57,10 @@ internal sealed partial class UploadSplitter(UploadStore uploads, UploadBlobs bl
             if (buffer.Rows >= options.BatchRows)
                 await FlushAsync(accountId, uploadId, next++, buffer, cancellationToken);
         }
-        foreach (var buffer in groups)
-        {
-            if (buffer is { Rows: > 0 })
-                await FlushAsync(accountId, uploadId, next++, buffer, cancellationToken);
-        }
+        // The last, partly filled batches: numbered in group order, written side by side.
+        var rest = groups.Where(b => b is { Rows: > 0 }).Select(b => (Number: next++, Buffer: b!)).ToList();
+        await Parallel.ForEachAsync(rest, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (last, ct) => await FlushAsync(accountId, uploadId, last.Number, last.Buffer, ct));
         var batches = next;
         await uploads.UpdateAsync(accountId, uploadId, u => u with { SplitDone = true, Batches = batches, LastLine = lastLine }, Now(), cancellationToken);
         LogSplit(uploadId, batches, lastLine);
