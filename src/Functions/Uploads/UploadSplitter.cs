@@ -46,6 +46,9 @@ internal sealed partial class UploadSplitter(UploadStore uploads, UploadBlobs bl
 
         var groups = new GroupBuffer[upload.Shards + 1]; // one per shard, the last for numbers that have no shape
         var next = 0;
+        // Full batches are written while reading goes on, up to FlushesInFlight at once: a split is read at the speed of
+        // the file, not of storage, and stays well inside a function's time limit while imports load the storage.
+        var flushing = new List<Task>();
         var lastLine = header.Line;
         while (records.Next() is { } record)
         {
@@ -55,12 +58,20 @@ internal sealed partial class UploadSplitter(UploadStore uploads, UploadBlobs bl
             var buffer = groups[group] ??= new GroupBuffer();
             buffer.Add(record);
             if (buffer.Rows >= options.BatchRows)
-                await FlushAsync(accountId, uploadId, next++, buffer, cancellationToken);
+            {
+                if (flushing.Find(t => t.IsFaulted || t.IsCanceled) is { } failed)
+                    await failed; // a batch that could not be written fails the split (the trigger runs it again)
+                flushing.RemoveAll(t => t.IsCompleted);
+                if (flushing.Count >= FlushesInFlight)
+                    await Task.WhenAny(flushing);
+                flushing.Add(FlushAsync(accountId, uploadId, next++, buffer.Rows, buffer.TakeBytes(), cancellationToken));
+            }
         }
+        await Task.WhenAll(flushing);
         // The last, partly filled batches: numbered in group order, written side by side.
         var rest = groups.Where(b => b is { Rows: > 0 }).Select(b => (Number: next++, Buffer: b!)).ToList();
         await Parallel.ForEachAsync(rest, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (last, ct) => await FlushAsync(accountId, uploadId, last.Number, last.Buffer, ct));
+            async (last, ct) => await FlushAsync(accountId, uploadId, last.Number, last.Buffer.Rows, last.Buffer.TakeBytes(), ct));
         var batches = next;
         await uploads.UpdateAsync(accountId, uploadId, u => u with { SplitDone = true, Batches = batches, LastLine = lastLine }, Now(), cancellationToken);
         LogSplit(uploadId, batches, lastLine);
@@ -68,17 +79,17 @@ internal sealed partial class UploadSplitter(UploadStore uploads, UploadBlobs bl
 
     private NodaTime.Instant Now() => NodaTime.Instant.FromDateTimeOffset(time.GetUtcNow());
 
-    private async Task FlushAsync(string accountId, string uploadId, int number, GroupBuffer buffer, CancellationToken cancellationToken)
+    private const int FlushesInFlight = 8;
+
+    private async Task FlushAsync(string accountId, string uploadId, int number, int rows, byte[] content, CancellationToken cancellationToken)
     {
-        var rows = buffer.Rows;
         var created = await uploads.AddBatchAsync(accountId, uploadId, number, rows, cancellationToken);
         var batch = created ? null : await uploads.GetBatchAsync(accountId, uploadId, number, cancellationToken);
         if (created || batch is { Status: UploadStatus.Pending })
         {
-            await blobs.Batch(uploadId, number).UploadAsync(new BinaryData(buffer.WrittenMemory), overwrite: true, cancellationToken);
+            await blobs.Batch(uploadId, number).UploadAsync(new BinaryData(content), overwrite: true, cancellationToken);
             await blobs.SendBatchAsync(new BatchMessage(accountId, uploadId, number), cancellationToken);
         }
-        buffer.Clear();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload {Upload} split into {Batches} batches ({Lines} lines)")]
@@ -94,13 +105,13 @@ internal sealed partial class UploadSplitter(UploadStore uploads, UploadBlobs bl
 
         public int Rows { get; private set; }
 
-        public ReadOnlyMemory<byte> WrittenMemory
+        /// <summary>The batch's bytes, and the buffer emptied for the next batch of its group.</summary>
+        public byte[] TakeBytes()
         {
-            get
-            {
-                _writer.Flush();
-                return _buffer.WrittenMemory;
-            }
+            _writer.Flush();
+            var bytes = _buffer.WrittenSpan.ToArray();
+            Clear();
+            return bytes;
         }
 
         public void Add(CsvRecord record)
