@@ -47,6 +47,13 @@ internal sealed partial class LocalTriggerHost(
 {
     private const int MaxDequeueCount = 5;
     private HttpClient? _http;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _inFlight = new();
+
+    /// <summary>
+    /// Messages of a queue-triggered function received and not yet settled (deleted, backed off or poisoned): with a
+    /// queue that shows no visible message, 0 here means everything sent to the function so far has been handled.
+    /// </summary>
+    public int InFlight(string function) => _inFlight.GetValueOrDefault(function);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -124,7 +131,18 @@ internal sealed partial class LocalTriggerHost(
                 continue;
             }
             idle = TimeSpan.FromMilliseconds(100);
-            inFlight.AddRange(messages.Select(message => DeliverAsync(function, queue, poison, message, stoppingToken)));
+            _inFlight.AddOrUpdate(function.Name, messages.Length, (_, n) => n + messages.Length);
+            inFlight.AddRange(messages.Select(async message =>
+            {
+                try
+                {
+                    await DeliverAsync(function, queue, poison, message, stoppingToken);
+                }
+                finally
+                {
+                    _inFlight.AddOrUpdate(function.Name, 0, (_, n) => n - 1);
+                }
+            }));
         }
         await Task.WhenAll(inFlight);
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json.Nodes;
 using Campaigns.Functions.Engine;
 using Campaigns.Functions.Storage;
@@ -83,14 +84,36 @@ internal sealed class DialerCampaign
     public Task<JsonObject> UntilCallsMadeAsync(int calls) =>
         Eventually.UntilAsync(() => Scenario.CampaignAsync(Client, Id), c => c["calls_made"]!.GetValue<int>() == calls, $"{calls} calls are made");
 
-    /// <summary>Waits a moment (several timer polls) and asserts that the number of calls made stayed at <paramref name="calls"/>.</summary>
+    /// <summary>
+    /// Waits until the engine has nothing left to do at the fake clock's time (<see cref="SettledAsync"/>), then
+    /// asserts that the number of calls made is <paramref name="calls"/>: nothing more can be dialed until the clock moves.
+    /// </summary>
     public async Task StaysAtAsync(int calls)
     {
-        for (var i = 0; i < 6; i++)
+        await Eventually.UntilAsync(SettledAsync, settled => settled, "the engine has handled everything sent to it and sleeps until a later time");
+        Assert.Equal(calls, await CallsMadeAsync());
+    }
+
+    /// <summary>
+    /// The campaign holds no lease and its timer (if any) is due after the clock's time, and every timer, nudge and
+    /// result message sent so far has been handled: none visible on the engine's queues, none in the local host's hands
+    /// (read before and after the queues, so a message taken in between is seen).
+    /// </summary>
+    private async Task<bool> SettledAsync()
+    {
+        var host = _app.App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Functions.Hosting.LocalTriggerHost>().Single();
+        bool Idle() => host.InFlight("CampaignTimer") == 0 && host.InFlight("CallOutcome") == 0;
+        var now = NodaTime.Instant.FromDateTimeOffset(_app.Clock.GetUtcNow());
+        var stored = await _app.Service<CampaignStore>().GetAsync(Account, Id, CancellationToken.None);
+        if (stored is null || stored.Engine.LeaseUntil > now || stored.Engine.TimerDueAt <= now || !Idle())
+            return false;
+        var queues = _app.Service<EngineQueues>();
+        foreach (var queue in new[] { queues.Timers, queues.Outcomes })
         {
-            await Task.Delay(500);
-            Assert.Equal(calls, await CallsMadeAsync());
+            if ((await queue.PeekMessagesAsync(1)).Value.Length > 0)
+                return false;
         }
+        return Idle();
     }
 
     public Task<Dictionary<string, JsonNode>> ContactsAsync() => Scenario.ContactsAsync(Client, Id);
