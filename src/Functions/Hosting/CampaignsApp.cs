@@ -3,6 +3,8 @@ using Azure.Data.Tables;
 using Campaigns.Functions.Campaigns;
 using Campaigns.Functions.Engine;
 using Campaigns.Functions.Http.ApiV;
+using Campaigns.Functions.Integration.ServiceBus;
+using Campaigns.Functions.Integration.Webhooks;
 using Campaigns.Functions.Triggers;
 using Campaigns.Functions.VoiceAgents;
 using Campaigns.Functions.Http;
@@ -71,6 +73,8 @@ public static class CampaignsApp
         services.AddSingleton<Uploads.BatchImporter>();
         services.TryAddSingleton<Uploads.UploadFaults>();
         services.AddSingleton<ApiKeys>();
+        services.AddServiceBusIntegration();
+        services.AddWebhooks();
         services.AddMemoryCache();
         services.AddProblemDetails();
         services.Configure<JsonOptions>(options =>
@@ -106,6 +110,7 @@ public static class CampaignsApp
         app.MapCallResults();
         app.MapAccount();
         app.MapTriggers();
+        app.MapWebhooks();
         return app;
     }
 

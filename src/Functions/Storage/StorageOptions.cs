@@ -35,7 +35,16 @@ internal sealed class CampaignTables(TableServiceClient service, StorageOptions 
     /// <summary>CSV uploads: summaries, batches, refused lines and each list's upload history (<see cref="UploadStore"/>).</summary>
     public TableClient Uploads { get; } = service.GetTableClient(options.TablePrefix + "uploads");
 
-    public IEnumerable<TableClient> All => [Accounts, Campaigns, Contacts, Lists, Phones, Uploads];
+    /// <summary>Webhook subscriptions of each account (PartitionKey = account).</summary>
+    public TableClient Webhooks { get; } = service.GetTableClient(options.TablePrefix + "webhooks");
+
+    /// <summary>Every delivery attempt of every webhook: the delivery log.</summary>
+    public TableClient WebhookDeliveries { get; } = service.GetTableClient(options.TablePrefix + "webhookdeliveries");
+
+    /// <summary>Each campaign's event stream (the relayed outbox, in order) and its destinations' cursors.</summary>
+    public TableClient Events { get; } = service.GetTableClient(options.TablePrefix + "events");
+
+    public IEnumerable<TableClient> All => [Accounts, Campaigns, Contacts, Lists, Phones, Uploads, Webhooks, WebhookDeliveries, Events];
 
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
