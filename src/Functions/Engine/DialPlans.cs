@@ -21,7 +21,7 @@ internal sealed record Plan(Candidate Candidate, PlanKind Kind, Instant? WaitUnt
     {
         PlanKind.Skip => Candidate.DueRowKey is not null && !Candidate.Fresh ? 1 : 0,
         PlanKind.Wait => 2 + (Candidate.Contact.DueKey is not null ? 1 : 0),
-        _ => 1 + (Candidate.Contact.DueKey is not null ? 1 : 0),
+        _ => 2 + (Candidate.Contact.DueKey is not null ? 1 : 0), // the contact, its event (call.started or contact.resolved), the old due row
     };
 }
 

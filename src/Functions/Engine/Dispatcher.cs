@@ -4,6 +4,7 @@ using Campaigns.Domain.Calls;
 using Campaigns.Domain.Campaigns;
 using Campaigns.Domain.Contacts;
 using Campaigns.Domain.Scheduling;
+using Campaigns.Functions.Integration.Events;
 using Campaigns.Functions.Storage;
 using Campaigns.Functions.VoiceAgents;
 using NodaTime;
@@ -286,6 +287,8 @@ internal sealed partial class Dispatcher(
                     updated = contact.State.StartAttempt(now);
                     newState = newState with { CallsMade = newState.CallsMade + 1 };
                     claims++;
+                    Write(OutboxRows.Add(OutboxRows.InShardPartition(partition, OutboxEvent.CallStarted(state.Settings.AccountId,
+                        new AttemptId(campaign.Id, ContactSharding.ShardOfPartition(partition), phone, updated.Attempts), now))));
                     break;
                 case PlanKind.Wait:
                     updated = contact.State with { NextAttemptAt = plan.WaitUntil, WaitReason = plan.Reason };
@@ -295,6 +298,8 @@ internal sealed partial class Dispatcher(
                 default:
                     updated = contact.State with { Status = ContactStatus.Resolved, LastDisposition = plan.Reason, NextAttemptAt = null, WaitReason = null };
                     newState = newState.WithDisposition(plan.Reason!);
+                    Write(OutboxRows.Add(OutboxRows.InShardPartition(partition,
+                        OutboxEvent.ContactResolved(state.Settings.AccountId, campaign.Id, phone, plan.Reason!, updated.Attempts, now))));
                     break;
             }
             var stored = contact with { State = updated, DueKey = newDueKey };

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
 using Campaigns.Domain.Calls;
+using Campaigns.Functions.Integration.Events;
 using Campaigns.Functions.Storage;
 using NodaTime;
 
@@ -182,7 +183,9 @@ internal sealed partial class OutcomeRecorder(
                     continue;
                 case ResultEffect.Recorded recorded:
                 {
-                    var rowsNeeded = 1 + (recorded.Decision is RetryDecision.RetryAt ? 1 + (stored.DueKey is null ? 0 : 1) : 0);
+                    // The contact, its call.completed (and contact.resolved) events, and a retry's due rows.
+                    var rowsNeeded = 2 + (recorded.Decision is RetryDecision.Resolve ? 1 : 0)
+                        + (recorded.Decision is RetryDecision.RetryAt ? 1 + (stored.DueKey is null ? 0 : 1) : 0);
                     if (actions.Count + rowsNeeded > MaxRows)
                     {
                         results[i] = Later; // the transaction is full: next round
@@ -195,6 +198,8 @@ internal sealed partial class OutcomeRecorder(
                         CallsConnected = counts.CallsConnected + (outcome == CallOutcome.Answered ? 1 : 0),
                     };
                     var dueKey = stored.DueKey;
+                    Write(OutboxRows.Add(OutboxRows.InShardPartition(partition, OutboxEvent.CallCompleted(settings.AccountId, attempt, outcome, disposition, duration,
+                        stored.State.AttemptNumbered(attempt.Number)?.StartedAt, now))));
                     switch (recorded.Decision)
                     {
                         case null:
@@ -202,6 +207,8 @@ internal sealed partial class OutcomeRecorder(
                             break;
                         case RetryDecision.Resolve resolve:
                             counts = counts.WithDisposition(resolve.Disposition);
+                            Write(OutboxRows.Add(OutboxRows.InShardPartition(partition, OutboxEvent.ContactResolved(
+                                settings.AccountId, attempt.CampaignId, attempt.E164, resolve.Disposition, recorded.Contact.Attempts, now))));
                             break;
                         case RetryDecision.RetryAt retry:
                             if (dueKey is not null)

@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Campaigns.Functions.Campaigns;
 using Campaigns.Functions.Engine;
 using Campaigns.Functions.Http.ApiV;
+using Campaigns.Functions.Integration.Events;
 using Campaigns.Functions.Integration.ServiceBus;
 using Campaigns.Functions.Integration.Webhooks;
 using Campaigns.Functions.Triggers;
@@ -75,6 +76,7 @@ public static class CampaignsApp
         services.AddSingleton<ApiKeys>();
         services.AddServiceBusIntegration();
         services.AddWebhooks();
+        services.AddIntegrationEvents(); // after both sides: its defaults apply only where they registered nothing
         services.AddMemoryCache();
         services.AddProblemDetails();
         services.Configure<JsonOptions>(options =>
@@ -119,6 +121,7 @@ public static class CampaignsApp
     {
         await app.Services.GetRequiredService<CampaignTables>().EnsureCreatedAsync(cancellationToken);
         await app.Services.GetRequiredService<EngineQueues>().EnsureCreatedAsync(cancellationToken);
+        await app.Services.GetRequiredService<EventQueue>().EnsureCreatedAsync(cancellationToken);
         await app.Services.GetRequiredService<Uploads.UploadBlobs>().EnsureCreatedAsync(cancellationToken);
         if (app.Configuration["CAMPAIGNS_DEV_API_KEY"] is { Length: > 0 } devKey)
         {

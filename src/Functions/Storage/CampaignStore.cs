@@ -2,6 +2,8 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Campaigns.Domain.Campaigns;
+using Campaigns.Domain.Events;
+using Campaigns.Functions.Integration.Events;
 using Campaigns.Domain.Languages;
 using Campaigns.Domain.Scheduling;
 using NodaTime;
@@ -38,7 +40,7 @@ internal sealed record CampaignQuery(CampaignStatus? Status, Instant? CreatedFro
 /// <see cref="CampaignIds"/>). Idempotency records of create requests live in the same partition
 /// (RowKey <c>idem_{sha256}</c>) so that a campaign and its idempotency record are written in one transaction.
 /// </summary>
-internal sealed class CampaignStore(CampaignTables tables)
+internal sealed class CampaignStore(CampaignTables tables, IOutboxSignal outbox)
 {
     private const string IdempotencyPrefix = "idem_";
     private const string SlugPrefix = "slug_";
@@ -54,6 +56,7 @@ internal sealed class CampaignStore(CampaignTables tables)
     {
         var entity = ToEntity(accountId, campaign, contactShards, engine);
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, entity) };
+        actions.AddRange(CreationEvents(accountId, campaign));
         if (idempotencyKeyHash is not null)
         {
             actions.Add(new(TableTransactionActionType.Add, new TableEntity(accountId, IdempotencyPrefix + idempotencyKeyHash)
@@ -64,6 +67,7 @@ internal sealed class CampaignStore(CampaignTables tables)
         try
         {
             var response = await tables.Campaigns.SubmitTransactionAsync(actions, cancellationToken);
+            await outbox.WrittenAsync(accountId, campaign.Id, null, cancellationToken);
             return (new StoredCampaign(accountId, campaign, contactShards, response.Value[0].Headers.ETag ?? default) { Engine = engine }, null);
         }
         catch (TableTransactionFailedException ex) when (ex.Status == 409 && idempotencyKeyHash is not null)
@@ -94,9 +98,11 @@ internal sealed class CampaignStore(CampaignTables tables)
             new(TableTransactionActionType.Add, ToEntity(accountId, campaign, contactShards, EngineState.None)),
             new(TableTransactionActionType.Add, new TableEntity(accountId, SlugPrefix + campaign.Slug) { ["CampaignId"] = campaign.Id }),
         };
+        actions.AddRange(CreationEvents(accountId, campaign));
         try
         {
             var response = await tables.Campaigns.SubmitTransactionAsync(actions, cancellationToken);
+            await outbox.WrittenAsync(accountId, campaign.Id, null, cancellationToken);
             return new StoredCampaign(accountId, campaign, contactShards, response.Value[0].Headers.ETag ?? default);
         }
         catch (TableTransactionFailedException ex) when (ex.Status == 409)
@@ -149,10 +155,21 @@ internal sealed class CampaignStore(CampaignTables tables)
     public async Task<StoredCampaign> ReplaceAsync(StoredCampaign stored, Campaign updated, EngineState engine, CancellationToken cancellationToken)
     {
         var entity = ToEntity(stored.AccountId, updated, stored.ContactShards, engine);
+        var announced = CampaignEvents.ForTransition(stored.Campaign.Status, updated.Status);
         try
         {
-            var response = await tables.Campaigns.UpdateEntityAsync(entity, stored.ETag, TableUpdateMode.Replace, cancellationToken);
-            return stored with { Campaign = updated, ETag = response.Headers.ETag ?? default, Engine = engine };
+            if (announced is null)
+            {
+                var response = await tables.Campaigns.UpdateEntityAsync(entity, stored.ETag, TableUpdateMode.Replace, cancellationToken);
+                return stored with { Campaign = updated, ETag = response.Headers.ETag ?? default, Engine = engine };
+            }
+            // A status change and its event, in one transaction: both or neither.
+            var e = OutboxEvent.ForCampaign(announced, stored.AccountId, updated, stored.Campaign.Status, updated.UpdatedAt);
+            var committed = await tables.Campaigns.SubmitTransactionAsync(
+                [new(TableTransactionActionType.UpdateReplace, entity, stored.ETag), OutboxRows.Add(OutboxRows.InCampaignPartition(stored.AccountId, e))],
+                cancellationToken);
+            await outbox.WrittenAsync(stored.AccountId, updated.Id, null, cancellationToken);
+            return stored with { Campaign = updated, ETag = committed.Value[0].Headers.ETag ?? default, Engine = engine };
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
@@ -199,6 +216,11 @@ internal sealed class CampaignStore(CampaignTables tables)
         await foreach (var entity in tables.Campaigns.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
             yield return FromEntity(entity);
     }
+
+    /// <summary>The outbox rows of a new campaign: created, and started or paused when it is made so.</summary>
+    private static IEnumerable<TableTransactionAction> CreationEvents(string accountId, Campaign campaign) =>
+        CampaignEvents.ForCreation(campaign.Status).Select(type => OutboxRows.Add(OutboxRows.InCampaignPartition(accountId,
+            OutboxEvent.ForCampaign(type, accountId, campaign, type == EventTypes.CampaignCreated ? null : CampaignStatus.Scheduled, campaign.CreatedAt))));
 
     internal static TableEntity ToEntity(string accountId, Campaign c, int contactShards, EngineState? engine = null) => new(accountId, c.Id)
     {

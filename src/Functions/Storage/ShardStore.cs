@@ -6,7 +6,7 @@ using NodaTime;
 namespace Campaigns.Functions.Storage;
 
 /// <summary>Reads and writes of the engine's rows in the contact partitions (<see cref="ShardRows"/>).</summary>
-internal sealed class ShardStore(CampaignTables tables)
+internal sealed class ShardStore(CampaignTables tables, IOutboxSignal outbox)
 {
     /// <summary>Point reads one request sends side by side, so a busy moment does not flood the account.</summary>
     private const int MaxReadsInFlight = 8;
@@ -129,6 +129,8 @@ internal sealed class ShardStore(CampaignTables tables)
         try
         {
             var responses = await tables.Contacts.SubmitTransactionAsync(actions, cancellationToken);
+            if (actions.FirstOrDefault(a => a.Entity.RowKey.StartsWith(OutboxRows.ShardPrefix, StringComparison.Ordinal)) is { } announced)
+                await outbox.WrittenAsync(((TableEntity)announced.Entity).GetString("Account")!, ContactSharding.CampaignOfPartition(announced.Entity.PartitionKey), null, cancellationToken);
             return responses.Value.Count == actions.Count
                 ? responses.Value.Select(r => r.Headers.ETag).ToList()
                 : actions.Select(_ => (ETag?)null).ToList();

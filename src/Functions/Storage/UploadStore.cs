@@ -47,7 +47,7 @@ internal sealed record UploadProblem(int Line, string Field, string Reason);
 /// <item>PartitionKey <c>{account}~list~{listId}</c>: one row per upload of the list (its history).</item>
 /// </list>
 /// </summary>
-internal sealed class UploadStore(CampaignTables tables)
+internal sealed class UploadStore(CampaignTables tables, IOutboxSignal outbox)
 {
     private const string SummaryKey = "~upload";
     private const int LinesPerErrorPartition = 10_000;
@@ -91,8 +91,15 @@ internal sealed class UploadStore(CampaignTables tables)
             var changed = Settle(change(upload), now);
             try
             {
-                var response = await tables.Uploads.UpdateEntityAsync(ToEntity(changed), upload.ETag, TableUpdateMode.Replace, cancellationToken);
-                return changed with { ETag = response.Headers.ETag ?? default };
+                if (Finished(upload, changed, now) is not { } announced)
+                {
+                    var response = await tables.Uploads.UpdateEntityAsync(ToEntity(changed), upload.ETag, TableUpdateMode.Replace, cancellationToken);
+                    return changed with { ETag = response.Headers.ETag ?? default };
+                }
+                var committed = await tables.Uploads.SubmitTransactionAsync(
+                    [new(TableTransactionActionType.UpdateReplace, ToEntity(changed), upload.ETag), announced], cancellationToken);
+                await outbox.WrittenAsync(accountId, upload.CampaignId, announced.Entity.PartitionKey, cancellationToken);
+                return changed with { ETag = committed.Value[0].Headers.ETag ?? default };
             }
             catch (RequestFailedException ex) when (ex.Status is 409 or 412 && race < 100)
             {
@@ -147,11 +154,15 @@ internal sealed class UploadStore(CampaignTables tables)
             };
             try
             {
+                var announced = Finished(upload, changed, now);
                 await tables.Uploads.SubmitTransactionAsync(
                 [
                     new TableTransactionAction(TableTransactionActionType.UpdateReplace, batchRow, batch.ETag),
                     new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(changed), upload.ETag),
+                    .. announced is null ? Array.Empty<TableTransactionAction>() : [announced],
                 ], cancellationToken);
+                if (announced is not null)
+                    await outbox.WrittenAsync(accountId, upload.CampaignId, announced.Entity.PartitionKey, cancellationToken);
                 return true;
             }
             catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && race < 100)
@@ -220,6 +231,12 @@ internal sealed class UploadStore(CampaignTables tables)
                 yield return new UploadProblem(int.Parse(row.RowKey, System.Globalization.CultureInfo.InvariantCulture), row.GetString("Field") ?? "", row.GetString("Reason") ?? "");
         }
     }
+
+    /// <summary>The outbox row of <c>upload.completed</c> or <c>upload.failed</c> when this change finishes the upload.</summary>
+    private static TableTransactionAction? Finished(Upload before, Upload after, Instant now) =>
+        after.Status is UploadStatus.Completed or UploadStatus.Failed && after.Status != before.Status
+            ? OutboxRows.Add(OutboxRows.InShardPartition(Partition(after.AccountId, after.Id), Integration.Events.OutboxEvent.UploadFinished(after, now)))
+            : null;
 
     private static Upload Settle(Upload upload, Instant now)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Campaigns.Domain.Calls;
 using Campaigns.Functions.Engine;
+using Campaigns.Functions.Integration.Events;
 using Campaigns.Functions.Storage;
 
 namespace Campaigns.Functions.Triggers;
@@ -49,10 +50,19 @@ internal static class TriggerEndpoints
 
         triggers.MapUploadTriggers();
 
+        // Idempotent: a relay pass moves only rows still in the outbox; a delivery sends from its destination's cursor.
+        triggers.MapPost("/EventRelay", async (HttpRequest request, EventRelay relay, CancellationToken ct) =>
+        {
+            var message = await ReadMessageAsync<EventWork>(request, "message", ct);
+            await relay.HandleAsync(message, ct);
+            return Done();
+        });
+
         // Idempotent: re-sending a timer with the campaign's current token is harmless (stale copies do nothing).
-        triggers.MapPost("/CampaignSweep", async (CampaignEngine engine, CancellationToken ct) =>
+        triggers.MapPost("/CampaignSweep", async (CampaignEngine engine, EventRelay relay, CancellationToken ct) =>
         {
             var repaired = await engine.SweepAsync(ct);
+            await relay.SweepAsync(ct); // outbox rows whose relay message was lost
             return Done(repaired > 0 ? $"Re-armed {repaired} campaign timer(s)" : null);
         });
     }

@@ -1,0 +1,27 @@
+namespace Campaigns.Functions.Integration.Events;
+
+/// <summary>Settings of the outbox relay and event delivery (section <c>Events</c>).</summary>
+public sealed class EventsOptions
+{
+    /// <summary>
+    /// How old an outbox row must be before the relay appends it (seconds). Rows of one campaign live in several
+    /// partitions; waiting this long means that whatever caused an event (committed before it on any instance's clock,
+    /// within this skew) has been committed and is seen in the same pass, so events leave in causal order.
+    /// </summary>
+    public double SettleSeconds { get; set; } = 1;
+
+    /// <summary>Most outbox rows one relay pass takes; more are left to an immediate next pass.</summary>
+    public int RelayBatch { get; set; } = 1000;
+
+    /// <summary>Most events one send to the broker carries (sent pipelined on one link).</summary>
+    public int BrokerBatch { get; set; } = 500;
+
+    /// <summary>The longest wait between retries while the broker is down (it is retried for ever: nothing is dropped).</summary>
+    public int BrokerRetryMaxSeconds { get; set; } = 60;
+
+    /// <summary>How long a relay or deliverer holds its stream (seconds) before another instance may take over.</summary>
+    public int LeaseSeconds { get; set; } = 60;
+
+    /// <summary>Outbox rows older than this (seconds) are relayed by the sweep, in case their relay message was lost.</summary>
+    public int SweepGraceSeconds { get; set; } = 30;
+}
