@@ -47,6 +47,7 @@ public static class CampaignsApp
         services.AddSingleton<AccountStore>();
         services.AddSingleton<EngineQueues>();
         services.AddSingleton<OutcomeRecorder>();
+        services.AddSingleton<ICallResultInbox, CallResultInbox>();
         services.AddSingleton<RecentRows>();
         services.AddSingleton<Dispatcher>();
         services.AddSingleton<AgentPoolStore>();

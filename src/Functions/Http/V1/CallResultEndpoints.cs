@@ -76,31 +76,18 @@ internal static class CallResultEndpoints
         if (problem is not null)
             return problem;
         var errors = new ValidationErrors();
-        string? outcomeText = null, disposition = null;
-        int? duration = null;
+        CallResultInput? input = null;
         using (document)
         {
             var root = document!.RootElement;
-            var unreadable = JsonBody.Read(() =>
-            {
-                outcomeText = CreateCampaignReader.String(root, "outcome", "outcome", errors);
-                disposition = CreateCampaignReader.String(root, "disposition", "disposition", errors);
-                duration = CreateCampaignReader.Integer(root, "duration_seconds", "duration_seconds", errors);
-            });
+            var unreadable = JsonBody.Read(() => input = CallResultReader.Read(root, errors));
             if (unreadable is not null)
                 return unreadable;
         }
-        CallOutcome outcome = default;
-        if (!errors.Has("outcome") && !CallOutcomeNames.TryParse(outcomeText, out outcome))
-            errors.Add("outcome", "must be one of answered, no_answer, busy, failed, voicemail");
-        if (disposition is { Length: > 64 })
-            errors.Add("disposition", "must be at most 64 characters");
-        if (duration is < 0)
-            errors.Add("duration_seconds", "must not be negative");
-        if (errors.Any)
+        if (input is null)
             return Problems.Validation(errors.All);
 
-        return await recorder.RecordAsync(attempt, outcome, disposition, duration, cancellationToken) switch
+        return await recorder.RecordAsync(attempt, input.Outcome, input.Disposition, input.DurationSeconds, cancellationToken) switch
         {
             RecordResult.Recorded => Results.Ok(new CallResultView(call_id, true, null)),
             RecordResult.Duplicate => Results.Ok(new CallResultView(call_id, false, "duplicate")),
