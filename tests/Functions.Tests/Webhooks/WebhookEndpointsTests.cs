@@ -107,6 +107,14 @@ public sealed class WebhookEndpointsTests(AppFixture app)
     }
 
     [Fact]
+    public async Task Create_HugeEventsArray_Is400NamingEvents()
+    {
+        var (client, _) = await app.NewAccountAsync();
+        var events = string.Join(",", Enumerable.Repeat("\"*\"", 10_000));
+        Assert.Equal(["events"], (await FieldErrorsAsync(client, $$"""{"url": "https://example.com/hook", "events": [{{events}}]}""")).Keys);
+    }
+
+    [Fact]
     public async Task Create_MalformedJson_Is400()
     {
         var (client, _) = await app.NewAccountAsync();

@@ -111,19 +111,29 @@ internal static class WebhookEndpoints
                 errors.Add("events", "must be an array of event types such as [\"call.completed\", \"campaign.*\"]");
             else
             {
-                events = new List<string?>(array.GetArrayLength());
-                for (var i = 0; i < array.GetArrayLength(); i++)
-                {
-                    events.Add(array[i].ValueKind == JsonValueKind.String
-                        ? CreateCampaignReader.String(array, i, ValidationErrors.Index("events", i), errors)
-                        : null);
-                }
+                events = [];
+                foreach (var element in array.EnumerateArray())
+                    events.Add(element.ValueKind == JsonValueKind.String ? EventEntry(element, ValidationErrors.Index("events", events.Count), errors) : null);
             }
         }
         return new WebhookDraft(
             CreateCampaignReader.String(root, "url", "url", errors),
             events,
             CreateCampaignReader.String(root, "secret", "secret", errors));
+    }
+
+    /// <summary>A string entry of <c>events</c>; a lone-surrogate escape is an error, not an exception.</summary>
+    private static string? EventEntry(JsonElement element, string path, ValidationErrors errors)
+    {
+        try
+        {
+            return element.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            errors.Add(path, "contains an invalid Unicode escape (a lone surrogate)");
+            return null;
+        }
     }
 
     private static async Task<IResult> ListAsync(HttpContext http, WebhookStore store, CancellationToken cancellationToken)
