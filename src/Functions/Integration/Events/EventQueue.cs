@@ -51,7 +51,7 @@ internal sealed class EventQueue : IOutboxSignal
 
     public Task SendAsync(EventWork work, TimeSpan delay, CancellationToken cancellationToken) =>
         Queue.SendMessageAsync(JsonSerializer.Serialize(work, Json),
-            visibilityTimeout: delay <= TimeSpan.Zero ? null : TimeSpan.FromSeconds(Math.Min(Math.Ceiling(delay.TotalSeconds), 7 * 24 * 3600 - 1)),
+            visibilityTimeout: delay <= TimeSpan.Zero ? null : TimeSpan.FromSeconds(Math.Min(Math.Ceiling(delay.TotalSeconds), Math.Min(_options.MaxDelaySeconds, 7 * 24 * 3600 - 1))),
             cancellationToken: cancellationToken);
 
     public static EventWork Parse(string json) => JsonSerializer.Deserialize<EventWork>(json, Json) ?? throw new JsonException("empty message");

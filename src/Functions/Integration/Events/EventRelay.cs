@@ -250,12 +250,6 @@ internal sealed partial class EventRelay(
     private partial void LogBrokerFailed(string campaignId, int accepted, int attempt, double seconds, string reason);
 }
 
-/// <summary>No webhooks: used until the webhook side is registered.</summary>
-internal sealed class NoWebhooks : IWebhookFanOut
-{
-    public Task DeliverAsync(string accountId, string campaignId, string? only, CancellationToken cancellationToken) => Task.CompletedTask;
-}
-
 /// <summary>No broker configured: events go to webhooks only (replaced by the AMQP publisher when one is registered).</summary>
 internal sealed class NoBroker : IEventPublisher
 {

@@ -19,7 +19,7 @@ internal static class EventsIntegration
         services.AddSingleton<IOutboxSignal>(sp => sp.GetRequiredService<EventQueue>());
         services.AddSingleton<EventStreamStore>();
         services.AddSingleton<EventRelay>();
-        services.TryAddSingleton<IWebhookFanOut, NoWebhooks>();
+        services.AddSingleton<IWebhookFanOut, WebhookFanOut>();
         services.TryAddSingleton<IEventPublisher, NoBroker>();
         return services;
     }

@@ -22,6 +22,12 @@ public sealed class EventsOptions
     /// <summary>How long a relay or deliverer holds its stream (seconds) before another instance may take over.</summary>
     public int LeaseSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// The longest a relay or retry message waits on the queue (seconds). A message that arrives before its time looks
+    /// at the clock and waits again, so a smaller value only costs messages (tests use 1 to follow a fake clock).
+    /// </summary>
+    public int MaxDelaySeconds { get; set; } = 7 * 24 * 3600 - 1;
+
     /// <summary>Outbox rows older than this (seconds) are relayed by the sweep, in case their relay message was lost.</summary>
     public int SweepGraceSeconds { get; set; } = 30;
 }
