@@ -18,8 +18,9 @@ public class When_events_are_published_they_arrive_in_order_with_their_propertie
         await publisher.PublishAsync(first, CancellationToken.None);
         await publisher.PublishAsync(second, CancellationToken.None);
 
-        var received = await Broker.ReceiveAsync(topic, 301, TimeSpan.FromSeconds(3));
+        var received = await Broker.ReceiveAsync(topic, 300, TimeSpan.FromSeconds(10));
         var sent = first.Concat(second).ToList();
+        Assert.Empty(await Broker.ReceiveAsync(topic, 1, TimeSpan.FromMilliseconds(300))); // once each
         Assert.Equal(sent.Select(e => e.Id), received.Select(m => m.Properties.MessageId));
         for (var i = 0; i < sent.Count; i++)
         {
@@ -44,7 +45,7 @@ public class When_events_are_published_they_arrive_in_order_with_their_propertie
 
         await Task.WhenAll(batches.Select(batch => Task.Run(() => publisher.PublishAsync(batch, CancellationToken.None))));
 
-        var received = await Broker.ReceiveAsync(topic, 161, TimeSpan.FromSeconds(3));
+        var received = await Broker.ReceiveAsync(topic, 160, TimeSpan.FromSeconds(10));
         Assert.Equal(160, received.Count);
         foreach (var batch in batches)
         {
