@@ -121,9 +121,15 @@ internal sealed class AmqpChannel : IAsyncDisposable
             if (_cbsSender is null)
             {
                 _cbsReplyTo = "cbs-" + Guid.NewGuid().ToString("N")[..12];
-                _cbsSender = new SenderLink(_session, _cbsReplyTo + "-sender", CbsNode);
-                _cbsReceiver = new ReceiverLink(_session, _cbsReplyTo + "-receiver",
-                    new Attach { Source = new Source { Address = CbsNode }, Target = new Target { Address = _cbsReplyTo } }, null);
+                var senderAttached = NewAttachSignal();
+                var sender = new SenderLink(_session, _cbsReplyTo + "-sender", new Target { Address = CbsNode }, (_, attach) => Signal(senderAttached, attach.Target is not null));
+                await AwaitAttachAsync(sender, senderAttached, "target '$cbs'", cancellationToken);
+                var receiverAttached = NewAttachSignal();
+                var receiver = new ReceiverLink(_session, _cbsReplyTo + "-receiver",
+                    new Attach { Source = new Source { Address = CbsNode }, Target = new Target { Address = _cbsReplyTo } },
+                    (_, attach) => Signal(receiverAttached, attach.Source is not null));
+                await AwaitAttachAsync(receiver, receiverAttached, "source '$cbs'", cancellationToken);
+                (_cbsSender, _cbsReceiver) = (sender, receiver);
                 _refresh = RefreshTokensAsync(_stop.Token);
             }
 

@@ -21,6 +21,8 @@ internal sealed class AmqpEventPublisher : IEventPublisher, IAsyncDisposable
     private readonly SemaphoreSlim _turn = new(1, 1);
     private AmqpChannel? _channel;
     private SenderLink? _link;
+    /// <summary>Completes when the current link or its connection closes (callbacks registered once per link, not per batch).</summary>
+    private TaskCompletionSource<Error?>? _linkClosed;
     private bool _disposed;
 
     public AmqpEventPublisher(ServiceBusOptions options, TimeProvider time, ILogger<AmqpEventPublisher> logger)
@@ -79,9 +81,7 @@ internal sealed class AmqpEventPublisher : IEventPublisher, IAsyncDisposable
         for (var i = 0; i < outcomes.Length; i++)
             outcomes[i] = new TaskCompletionSource<Outcome?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var window = new SemaphoreSlim(_options.MaxUnsettled, _options.MaxUnsettled); // not disposed: late outcomes may still release it
-        var closed = new TaskCompletionSource<Error?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        link.AddClosedCallback((_, error) => closed.TrySetResult(error));
-        _channel!.OnClosed(error => closed.TrySetResult(error));
+        var closed = _linkClosed!;
 
         OutcomeCallback onOutcome = (_, _, outcome, state) =>
         {
@@ -173,6 +173,9 @@ internal sealed class AmqpEventPublisher : IEventPublisher, IAsyncDisposable
         await DropAsync();
         _channel = await AmqpChannel.OpenAsync(_options.Address!, _options, _time, cancellationToken);
         _link = await _channel.AttachSenderAsync("campaign-events-" + Guid.NewGuid().ToString("N")[..8], _options.Topic, cancellationToken);
+        var closed = _linkClosed = new TaskCompletionSource<Error?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _link.AddClosedCallback((_, error) => closed.TrySetResult(error));
+        _channel.OnClosed(error => closed.TrySetResult(error));
         ServiceBusLog.Connected(_logger, _options.Address!.ToString(), _options.Topic);
         return _link;
     }
@@ -182,6 +185,7 @@ internal sealed class AmqpEventPublisher : IEventPublisher, IAsyncDisposable
         var channel = _channel;
         _channel = null;
         _link = null;
+        _linkClosed = null;
         if (channel is not null)
             await channel.DisposeAsync();
     }
