@@ -7,7 +7,7 @@ cd "$ROOT"
 
 AZURITE_PID=""
 RESULTS="$ROOT/TestResults"
-cleanup() { stop_pid "$AZURITE_PID"; }
+cleanup() { stop_pid "$AZURITE_PID"; stop_rabbitmq; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -27,6 +27,16 @@ if ! start_azurite; then
   exit 1
 fi
 export CAMPAIGNS_TEST_STORAGE="$AZURITE_CONNECTION_STRING"
+
+log "Starting RabbitMQ (a node of its own, AMQP 1.0, free ports)..."
+if ! start_rabbitmq; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+# The Service Bus tests' broker, and how they stop and start it (tests/Functions.Tests/ServiceBus/Broker.cs).
+export CAMPAIGNS_TEST_AMQP="$RABBITMQ_AMQP_URL"
+export CAMPAIGNS_TEST_RABBITMQ_NODE="$RABBITMQ_NODE"
+export CAMPAIGNS_TEST_RABBITMQCTL="$RABBITMQCTL"
 
 rm -rf "$RESULTS"
 dotnet test Campaigns.sln -c Release --no-build --nologo --logger "trx" --results-directory "$RESULTS" "$@" >&2

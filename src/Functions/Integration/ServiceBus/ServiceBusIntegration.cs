@@ -5,7 +5,14 @@ internal static class ServiceBusIntegration
 {
     public static IServiceCollection AddServiceBusIntegration(this IServiceCollection services)
     {
-        // Filled in by the AMQP publisher / listener work.
+        services.AddSingleton(sp => ServiceBusOptions.From(sp.GetRequiredService<IConfiguration>()));
+        // Wall time, not the app's TimeProvider: SAS token expiry and reconnect back-off are judged by the broker's
+        // real clock, and tests that fake the app's clock must not stall the broker connection.
+        services.AddSingleton(sp => new AmqpEventPublisher(
+            sp.GetRequiredService<ServiceBusOptions>(), TimeProvider.System, sp.GetRequiredService<ILogger<AmqpEventPublisher>>()));
+        services.AddSingleton<IEventPublisher>(sp => sp.GetRequiredService<AmqpEventPublisher>());
+        services.AddHostedService(sp => new CallResultsListener(
+            sp.GetRequiredService<ServiceBusOptions>(), sp, TimeProvider.System, sp.GetRequiredService<ILogger<CallResultsListener>>()));
         return services;
     }
 }
