@@ -97,8 +97,12 @@ public sealed class When_a_webhook_is_subscribed_it_gets_every_event_signed_in_o
         Assert.Equal([stream[0].Id, stream[0].Id, .. stream.Select(e => e.Id)], received.Select(r => r.Headers["Campaigns-Event-Id"]));
         log = await DeliveriesAsync(client, hookId);
         Assert.Equal(stream.Count + 2, log.Count);
-        Assert.Equal(["retrying", "retrying", "delivered"], log.AsEnumerable().Reverse().Take(3).Select(d => d!["outcome"]!.GetValue<string>()));
-        Assert.Equal([1, 2, 3], log.AsEnumerable().Reverse().Take(3).Select(d => d!["attempt"]!.GetValue<int>()));
+        var firstEvent = log.Where(d => d!["event_id"]!.GetValue<string>() == stream[0].Id).OrderBy(d => d!["attempt"]!.GetValue<int>()).ToList();
+        Assert.Equal([1, 2, 3], firstEvent.Select(d => d!["attempt"]!.GetValue<int>()));
+        Assert.Equal(["retrying", "retrying", "delivered"], firstEvent.Select(d => d!["outcome"]!.GetValue<string>()));
+        Assert.Equal([503, 503, 200], firstEvent.Select(d => d!["status_code"]!.GetValue<int>()));
+        Assert.All(log.Where(d => d!["event_id"]!.GetValue<string>() != stream[0].Id), d =>
+            Assert.Equal(("delivered", 1), (d!["outcome"]!.GetValue<string>(), d["attempt"]!.GetValue<int>())));
     }
 
     private static async Task<string> SubscribeAsync(HttpClient client, WebhookReceiver receiver, string[] events)
