@@ -105,10 +105,10 @@ ENV
   printf '#!/bin/sh\n. "%s/env"\nexec %s/rabbitmqctl -n "$RABBITMQ_NODENAME" "$@"\n' "$RABBITMQ_DIR" "$RABBITMQ_BIN" >"$RABBITMQCTL"
   chmod +x "$RABBITMQCTL"
   if ! (exec 3<>/dev/tcp/127.0.0.1/4369) 2>/dev/null; then RABBITMQ_STARTED_EPMD=1; fi
-  (. "$RABBITMQ_DIR/env" && cd "$RABBITMQ_DIR" && "$RABBITMQ_BIN/rabbitmq-server" -detached) >"$RABBITMQ_DIR/log/startup.log" 2>&1
+  (. "$RABBITMQ_DIR/env" && cd "$RABBITMQ_DIR" && "$RABBITMQ_BIN/rabbitmq-server" -detached) >"$RABBITMQ_DIR/log/startup.log" 2>&1 || true
   # Not 'rabbitmqctl await_startup': right after -detached it can fail before the node has registered.
   if ! wait_for_port 127.0.0.1 "$RABBITMQ_PORT" 60; then
-    log "RabbitMQ did not start; its logs:"; tail -n 30 "$RABBITMQ_DIR"/log/* >&2 2>/dev/null
+    log "RabbitMQ did not start; its logs:"; tail -n 30 "$RABBITMQ_DIR"/log/* >&2 2>/dev/null || true
     stop_rabbitmq
     return 1
   fi
@@ -119,10 +119,11 @@ ENV
 # Stops the node start_rabbitmq started (and epmd, when that started it too) and removes its files.
 stop_rabbitmq() {
   [ -n "$RABBITMQ_DIR" ] || return 0
-  "$RABBITMQCTL" shutdown >/dev/null 2>&1 || {
-    local pid; pid=$(cat "$RABBITMQ_DIR/rabbitmq.pid" 2>/dev/null)
-    [ -n "$pid" ] && stop_pid "$pid"
-  }
+  if ! "$RABBITMQCTL" shutdown >/dev/null 2>&1; then
+    local pid
+    pid=$(cat "$RABBITMQ_DIR/rabbitmq.pid" 2>/dev/null || true)
+    if [ -n "$pid" ]; then stop_pid "$pid"; fi
+  fi
   if [ -n "$RABBITMQ_STARTED_EPMD" ]; then
     epmd -names 2>/dev/null | grep -q '^name ' || epmd -kill >/dev/null 2>&1 || true
   fi
