@@ -48,6 +48,10 @@ if (which.Contains("upload-e2e"))
     await UploadBenchmark.EndToEndAsync(connection);
 if (which.Contains("upload-report"))
     UploadBenchmark.Report();
+// events: needs an AMQP 1.0 broker; bench.sh starts RabbitMQ and passes its URL in CAMPAIGNS_BENCH_AMQP.
+if (which.Contains("events"))
+    await EventsBenchmark.RunAsync(connection, Environment.GetEnvironmentVariable("CAMPAIGNS_BENCH_AMQP")
+        ?? throw new InvalidOperationException("CAMPAIGNS_BENCH_AMQP is not set: run tests/Benchmarks/bench.sh events"));
 
 internal static class Benchmarks
 {

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using Azure.Data.Tables;
+using Campaigns.Functions.Hosting;
+using Campaigns.Functions.Integration.Events;
+using Campaigns.Functions.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+
+/// <summary>
+/// Events/s through the outbox to RabbitMQ, next to raw AMQPNetLite sends of the same number of messages of the same
+/// size in the same run. The outbox is loaded first, as the engine writes it (call events in contact shards, 100 rows
+/// a transaction, several campaigns); the clock starts when the relay messages are sent and stops when every
+/// campaign's broker cursor has reached the end of its stream: relayed (read, sorted, appended, deleted) and accepted
+/// by the broker. The app runs as in production: the local trigger host drives the EventRelay queue function.
+/// </summary>
+internal static class EventsBenchmark
+{
+    public static async Task RunAsync(string storage, string amqp, int events = 20_000, int campaigns = 8, int shards = 16)
+    {
+        Console.WriteLine($"events: {events:N0} events in {campaigns} campaigns x {shards} shards, through the outbox to RabbitMQ vs raw AMQPNetLite sends");
+        var prefix = "e" + Guid.NewGuid().ToString("N")[..8];
+        var topic = $"/queue/bench-events-{prefix}";
+        var app = CampaignsApp.Build([], builder =>
+        {
+            builder.Configuration["AzureWebJobsStorage"] = storage;
+            builder.Configuration["Storage:TablePrefix"] = prefix;
+            builder.Configuration["Engine:QueuePrefix"] = prefix + "-";
+            builder.Configuration["Logging:LogLevel:Default"] = "Warning";
+            builder.Configuration["ServiceBusConnection"] = amqp;
+            builder.Configuration["ServiceBusTopic"] = topic;
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+        });
+        await CampaignsApp.InitializeAsync(app);
+        await app.StartAsync();
+        var tables = app.Services.GetRequiredService<CampaignTables>();
+        var streams = app.Services.GetRequiredService<EventStreamStore>();
+        var queue = app.Services.GetRequiredService<EventQueue>();
+
+        // Load the outbox: call.started events spread over the shards, a second apart in time.
+        var start = Instant.FromDateTimeOffset(DateTimeOffset.UtcNow) - Duration.FromHours(1);
+        var ids = Enumerable.Range(0, campaigns).Select(c => CampaignIds.New(start + Duration.FromMilliseconds(c))).ToList();
+        var perCampaign = events / campaigns;
+        var load = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (campaign, ct) =>
+        {
+            var rows = Enumerable.Range(0, perCampaign).Select(i =>
+            {
+                var attempt = new Campaigns.Domain.Calls.AttemptId(campaign, i % shards, $"+1415555{i:D4}", 1);
+                var e = OutboxEvent.CallStarted("acct_bench", attempt, start + Duration.FromMilliseconds(i));
+                return OutboxRows.InShardPartition(ContactSharding.PartitionKey(campaign, i % shards), e);
+            });
+            foreach (var partition in rows.GroupBy(r => r.PartitionKey))
+            foreach (var chunk in partition.Chunk(100))
+                await tables.Contacts.SubmitTransactionAsync(chunk.Select(OutboxRows.Add), ct);
+        });
+        Console.WriteLine($"  outbox loaded: {perCampaign * campaigns:N0} rows in {load.Elapsed.TotalSeconds:F1} s (not counted)");
+
+        var watch = Stopwatch.StartNew();
+        foreach (var campaign in ids)
+            await queue.SendAsync(new EventWork("relay", "acct_bench", campaign), TimeSpan.Zero, CancellationToken.None);
+        var bodyBytes = 0L;
+        foreach (var campaign in ids)
+        {
+            while ((await streams.ReadCursorAsync(campaign, EventRelay.BrokerDestination, CancellationToken.None)).Delivered < perCampaign)
+                await Task.Delay(50);
+        }
+        watch.Stop();
+        foreach (var e in await streams.ReadAsync(ids[0], 0, 100, CancellationToken.None))
+            bodyBytes += e.Body.Length;
+        var size = (int)(bodyBytes / 100);
+        var outboxRate = perCampaign * campaigns / watch.Elapsed.TotalSeconds;
+        Console.WriteLine($"  outbox -> RabbitMQ: {perCampaign * campaigns:N0} events in {watch.Elapsed.TotalSeconds:F1} s = {outboxRate:N0} events/s (CloudEvent body ~{size} bytes)");
+        await app.StopAsync();
+        await app.DisposeAsync();
+
+        var (rawElapsed, rawRate) = await RawAmqpSend.RunAsync(amqp, $"/queue/bench-raw-{prefix}", perCampaign * campaigns, new byte[size], 500);
+        Console.WriteLine($"  raw AMQPNetLite sends: {perCampaign * campaigns:N0} messages in {rawElapsed.TotalSeconds:F1} s = {rawRate:N0} msg/s (window 500)");
+        var (pubElapsed, pubRate) = await RawAmqpSend.PublisherAsync(amqp, $"/queue/bench-pub-{prefix}", perCampaign * campaigns, new byte[size], 500);
+        Console.WriteLine($"  the publisher alone (AmqpEventPublisher, batches of 500): {perCampaign * campaigns:N0} in {pubElapsed.TotalSeconds:F1} s = {pubRate:N0} msg/s = {pubRate / rawRate:F2} of raw");
+        Console.WriteLine($"  storage: the relay writes 2 rows an event (stream append + outbox delete, 100 a transaction): {2 * outboxRate:N0} rows/s");
+        Console.WriteLine($"  ratio outbox / raw: {outboxRate / rawRate:F2} (target 0.50)");
+    }
+}
