@@ -60,7 +60,8 @@ public sealed class When_a_broker_is_configured_every_event_reaches_the_topic(Br
             await Scenario.UntilStatusAsync(client, id, "completed");
             app.Clock.Advance(TimeSpan.FromSeconds(2));
             await EventStreams.UntilAsync(app, id, events => events.Any(e => e.Type == "campaign.completed"));
-            await Task.Delay(TimeSpan.FromSeconds(3)); // the deliverer fails at least once against the stopped broker
+            await EventStreams.UntilCursorAsync(app, id, global::Campaigns.Functions.Integration.Events.EventRelay.BrokerDestination,
+                c => c.FailedAttempts > 0, "the deliverer fails against the stopped broker");
         }
         finally
         {

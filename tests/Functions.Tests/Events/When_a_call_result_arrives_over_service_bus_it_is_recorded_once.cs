@@ -2,7 +2,10 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Amqp;
 using Amqp.Framing;
+using Campaigns.Functions.Integration.ServiceBus;
 using Campaigns.Functions.Tests.Engine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Campaigns.Functions.Tests.Infrastructure;
 using Campaigns.Functions.Tests.ServiceBus;
 
@@ -60,8 +63,10 @@ public sealed class When_a_call_result_arrives_over_service_bus_it_is_recorded_o
         await Scenario.UntilContactsAsync(client, id, c => c[phone]["status"]!.GetValue<string>() == "dialing", "the contact is being dialed");
 
         var body = $$"""{"call_id":"{{Scenario.CallId(id, phone, 1)}}","workspace":"acct_someone_else","outcome":"answered"}""";
+        var listener = app.App.Services.GetServices<IHostedService>().OfType<CallResultsListener>().Single();
+        var settledBefore = listener.Settled;
         await Broker.SendAsync(InboundResultsFixture.Queue, Result(body));
-        await Task.Delay(TimeSpan.FromSeconds(2)); // ample for the listener to take and settle it
+        await Eventually.UntilAsync(() => Task.FromResult(listener.Settled), n => n > settledBefore, "the listener settles the message");
 
         var contacts = await Scenario.ContactsAsync(client, id);
         Assert.Equal("dialing", contacts[phone]["status"]!.GetValue<string>());

@@ -62,31 +62,16 @@ public sealed class When_a_campaign_runs_its_events_are_relayed_in_order(EventsF
 /// <summary>Reads a campaign's event stream and its outbox straight from storage.</summary>
 public static class EventStreams
 {
-    internal static async Task<List<StreamEvent>> UntilAsync(AppFixture app, string campaignId, Func<List<StreamEvent>, bool> done, TimeSpan? timeout = null)
-    {
-        var store = app.Service<EventStreamStore>();
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var events = await store.ReadAsync(campaignId, 0, 10_000, CancellationToken.None);
-            if (done(events))
-                return events;
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"The stream of {campaignId} never got there; it has: {string.Join(", ", events.Select(e => e.Type))}");
-            await Task.Delay(100);
-        }
-    }
+    internal static Task<List<StreamEvent>> UntilAsync(AppFixture app, string campaignId, Func<List<StreamEvent>, bool> done, TimeSpan? timeout = null) =>
+        Eventually.UntilAsync(() => app.Service<EventStreamStore>().ReadAsync(campaignId, 0, 10_000, CancellationToken.None), done,
+            $"the stream of {campaignId} gets there", timeout);
 
-    internal static async Task UntilOutboxEmptyAsync(AppFixture app, string campaignId)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (await OutboxRowsAsync(app, campaignId) is { Count: > 0 } left)
-        {
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"{left.Count} outbox row(s) of {campaignId} were never relayed: {string.Join(", ", left.Select(r => r.GetString("Type")))}");
-            await Task.Delay(100);
-        }
-    }
+    /// <summary>Where a destination (<c>bus</c> or a webhook id) stands in a campaign's stream.</summary>
+    internal static Task<StreamCursor> UntilCursorAsync(AppFixture app, string campaignId, string destination, Func<StreamCursor, bool> done, string what) =>
+        Eventually.UntilAsync(() => app.Service<EventStreamStore>().ReadCursorAsync(campaignId, destination, CancellationToken.None), done, what);
+
+    internal static Task UntilOutboxEmptyAsync(AppFixture app, string campaignId) =>
+        Eventually.UntilAsync(() => OutboxRowsAsync(app, campaignId), rows => rows.Count == 0, $"every outbox row of {campaignId} is relayed", TimeSpan.FromSeconds(15));
 
     internal static async Task<List<TableEntity>> OutboxRowsAsync(AppFixture app, string campaignId)
     {
