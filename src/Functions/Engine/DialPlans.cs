@@ -16,12 +16,12 @@ internal enum PlanKind { Skip, Claim, Wait, Resolve }
 
 internal sealed record Plan(Candidate Candidate, PlanKind Kind, Instant? WaitUntil = null, string? Reason = null)
 {
-    /// <summary>How many rows of a transaction this plan writes.</summary>
+    /// <summary>How many rows of a transaction this plan writes (its event goes into the transaction's one outbox row).</summary>
     public int Rows => Kind switch
     {
         PlanKind.Skip => Candidate.DueRowKey is not null && !Candidate.Fresh ? 1 : 0,
-        PlanKind.Wait => 2 + (Candidate.Contact.DueKey is not null ? 1 : 0),
-        _ => 2 + (Candidate.Contact.DueKey is not null ? 1 : 0), // the contact, its event (call.started or contact.resolved), the old due row
+        PlanKind.Wait => 2 + (Candidate.Contact.DueKey is not null ? 1 : 0), // the contact, its new due row, the old one
+        _ => 1 + (Candidate.Contact.DueKey is not null ? 1 : 0), // the contact, the old due row
     };
 }
 

@@ -28,7 +28,7 @@ internal sealed partial class Dispatcher(
     private readonly ContactStore _contacts = contacts;
     private readonly RecentRows _recent = recent;
 
-    private const int RowsPerTransaction = 98; // + the watchdog row + the state row: Table Storage's limit of 100
+    private const int RowsPerTransaction = 97; // + the outbox row + the watchdog row + the state row: Table Storage's limit of 100
     private const int ExtraCandidates = 20;
     private const int MaxScan = 1000;
 
@@ -265,6 +265,7 @@ internal sealed partial class Dispatcher(
         }
         var newState = state;
         var claims = 0;
+        var events = new List<OutboxEvent>();
         foreach (var plan in chunk)
         {
             var contact = plan.Candidate.Contact;
@@ -287,8 +288,8 @@ internal sealed partial class Dispatcher(
                     updated = contact.State.StartAttempt(now);
                     newState = newState with { CallsMade = newState.CallsMade + 1 };
                     claims++;
-                    Write(OutboxRows.Add(OutboxRows.InShardPartition(partition, OutboxEvent.CallStarted(state.Settings.AccountId,
-                        new AttemptId(campaign.Id, ContactSharding.ShardOfPartition(partition), phone, updated.Attempts), now))));
+                    events.Add(OutboxEvent.CallStarted(state.Settings.AccountId,
+                        new AttemptId(campaign.Id, ContactSharding.ShardOfPartition(partition), phone, updated.Attempts), now));
                     break;
                 case PlanKind.Wait:
                     updated = contact.State with { NextAttemptAt = plan.WaitUntil, WaitReason = plan.Reason };
@@ -298,8 +299,7 @@ internal sealed partial class Dispatcher(
                 default:
                     updated = contact.State with { Status = ContactStatus.Resolved, LastDisposition = plan.Reason, NextAttemptAt = null, WaitReason = null };
                     newState = newState.WithDisposition(plan.Reason!);
-                    Write(OutboxRows.Add(OutboxRows.InShardPartition(partition,
-                        OutboxEvent.ContactResolved(state.Settings.AccountId, campaign.Id, phone, plan.Reason!, updated.Attempts, now))));
+                    events.Add(OutboxEvent.ContactResolved(state.Settings.AccountId, campaign.Id, phone, plan.Reason!, updated.Attempts, now));
                     break;
             }
             var stored = contact with { State = updated, DueKey = newDueKey };
@@ -307,6 +307,8 @@ internal sealed partial class Dispatcher(
         }
         foreach (var orphan in orphans)
             Write(new(TableTransactionActionType.Delete, new TableEntity(partition, orphan), ETag.All));
+        if (events.Count > 0)
+            Write(OutboxRows.InShardPartition(partition, events));
         if (claims > 0)
             Write(new(TableTransactionActionType.Add, new TableEntity(partition, ShardRows.WatchdogKey(now + Duration.FromTimeSpan(options.AttemptTimeout)))));
         if (freshDone)

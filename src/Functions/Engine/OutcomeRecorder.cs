@@ -24,7 +24,7 @@ internal sealed partial class OutcomeRecorder(
     ShardStore shards, ContactStore contacts, RecentRows recent, EngineQueues queues, AgentPools pools, TimeProvider time, ILogger<OutcomeRecorder> log)
 {
     private const int MaxRaces = 20;
-    private const int MaxRows = 99; // Table Storage's 100 rows a transaction, less the results row
+    private const int MaxRows = 98; // Table Storage's 100 rows a transaction, less the results row and the outbox row
     private const RecordResult Later = (RecordResult)(-1);
 
     private sealed record Pending(AttemptId Attempt, CallOutcome Outcome, string? Disposition, int? DurationSeconds, TaskCompletionSource<RecordResult> Done);
@@ -160,6 +160,7 @@ internal sealed partial class OutcomeRecorder(
 
         var now = Instant.FromDateTimeOffset(time.GetUtcNow());
         var touched = new HashSet<string>();
+        var events = new List<OutboxEvent>();
         for (var i = 0; i < group.Count; i++)
         {
             var (attempt, outcome, disposition, duration, _) = group[i];
@@ -183,9 +184,8 @@ internal sealed partial class OutcomeRecorder(
                     continue;
                 case ResultEffect.Recorded recorded:
                 {
-                    // The contact, its call.completed (and contact.resolved) events, and a retry's due rows.
-                    var rowsNeeded = 2 + (recorded.Decision is RetryDecision.Resolve ? 1 : 0)
-                        + (recorded.Decision is RetryDecision.RetryAt ? 1 + (stored.DueKey is null ? 0 : 1) : 0);
+                    // The contact and a retry's due rows (its events go into the transaction's one outbox row).
+                    var rowsNeeded = 1 + (recorded.Decision is RetryDecision.RetryAt ? 1 + (stored.DueKey is null ? 0 : 1) : 0);
                     if (actions.Count + rowsNeeded > MaxRows)
                     {
                         results[i] = Later; // the transaction is full: next round
@@ -198,8 +198,8 @@ internal sealed partial class OutcomeRecorder(
                         CallsConnected = counts.CallsConnected + (outcome == CallOutcome.Answered ? 1 : 0),
                     };
                     var dueKey = stored.DueKey;
-                    Write(OutboxRows.Add(OutboxRows.InShardPartition(partition, OutboxEvent.CallCompleted(settings.AccountId, attempt, outcome, disposition, duration,
-                        stored.State.AttemptNumbered(attempt.Number)?.StartedAt, now))));
+                    events.Add(OutboxEvent.CallCompleted(settings.AccountId, attempt, outcome, disposition, duration,
+                        stored.State.AttemptNumbered(attempt.Number)?.StartedAt, now));
                     switch (recorded.Decision)
                     {
                         case null:
@@ -207,8 +207,8 @@ internal sealed partial class OutcomeRecorder(
                             break;
                         case RetryDecision.Resolve resolve:
                             counts = counts.WithDisposition(resolve.Disposition);
-                            Write(OutboxRows.Add(OutboxRows.InShardPartition(partition, OutboxEvent.ContactResolved(
-                                settings.AccountId, attempt.CampaignId, attempt.E164, resolve.Disposition, recorded.Contact.Attempts, now))));
+                            events.Add(OutboxEvent.ContactResolved(
+                                settings.AccountId, attempt.CampaignId, attempt.E164, resolve.Disposition, recorded.Contact.Attempts, now));
                             break;
                         case RetryDecision.RetryAt retry:
                             if (dueKey is not null)
@@ -223,6 +223,8 @@ internal sealed partial class OutcomeRecorder(
                 }
             }
         }
+        if (events.Count > 0)
+            Write(OutboxRows.InShardPartition(partition, events));
         if (counts != original)
         {
             Write(original.ETag == default

@@ -66,8 +66,7 @@ internal sealed class CampaignStore(CampaignTables tables, IOutboxSignal outbox)
         }
         try
         {
-            var response = await tables.Campaigns.SubmitTransactionAsync(actions, cancellationToken);
-            await outbox.WrittenAsync(accountId, campaign.Id, null, cancellationToken);
+            var response = await outbox.SubmitAsync(tables.Campaigns, OutboxTable.Campaigns, actions, cancellationToken);
             return (new StoredCampaign(accountId, campaign, contactShards, response.Value[0].Headers.ETag ?? default) { Engine = engine }, null);
         }
         catch (TableTransactionFailedException ex) when (ex.Status == 409 && idempotencyKeyHash is not null)
@@ -101,8 +100,7 @@ internal sealed class CampaignStore(CampaignTables tables, IOutboxSignal outbox)
         actions.AddRange(CreationEvents(accountId, campaign));
         try
         {
-            var response = await tables.Campaigns.SubmitTransactionAsync(actions, cancellationToken);
-            await outbox.WrittenAsync(accountId, campaign.Id, null, cancellationToken);
+            var response = await outbox.SubmitAsync(tables.Campaigns, OutboxTable.Campaigns, actions, cancellationToken);
             return new StoredCampaign(accountId, campaign, contactShards, response.Value[0].Headers.ETag ?? default);
         }
         catch (TableTransactionFailedException ex) when (ex.Status == 409)
@@ -165,10 +163,8 @@ internal sealed class CampaignStore(CampaignTables tables, IOutboxSignal outbox)
             }
             // A status change and its event, in one transaction: both or neither.
             var e = OutboxEvent.ForCampaign(announced, stored.AccountId, updated, stored.Campaign.Status, updated.UpdatedAt);
-            var committed = await tables.Campaigns.SubmitTransactionAsync(
-                [new(TableTransactionActionType.UpdateReplace, entity, stored.ETag), OutboxRows.Add(OutboxRows.InCampaignPartition(stored.AccountId, e))],
-                cancellationToken);
-            await outbox.WrittenAsync(stored.AccountId, updated.Id, null, cancellationToken);
+            var committed = await outbox.SubmitAsync(tables.Campaigns, OutboxTable.Campaigns,
+                [new(TableTransactionActionType.UpdateReplace, entity, stored.ETag), OutboxRows.InCampaignPartition(stored.AccountId, e)], cancellationToken);
             return stored with { Campaign = updated, ETag = committed.Value[0].Headers.ETag ?? default, Engine = engine };
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
@@ -217,10 +213,10 @@ internal sealed class CampaignStore(CampaignTables tables, IOutboxSignal outbox)
             yield return FromEntity(entity);
     }
 
-    /// <summary>The outbox rows of a new campaign: created, and started or paused when it is made so.</summary>
+    /// <summary>The outbox row of a new campaign: created, and started or paused when it is made so.</summary>
     private static IEnumerable<TableTransactionAction> CreationEvents(string accountId, Campaign campaign) =>
-        CampaignEvents.ForCreation(campaign.Status).Select(type => OutboxRows.Add(OutboxRows.InCampaignPartition(accountId,
-            OutboxEvent.ForCampaign(type, accountId, campaign, type == EventTypes.CampaignCreated ? null : CampaignStatus.Scheduled, campaign.CreatedAt))));
+        [OutboxRows.InCampaignPartition(accountId, CampaignEvents.ForCreation(campaign.Status).Select(type =>
+            OutboxEvent.ForCampaign(type, accountId, campaign, type == EventTypes.CampaignCreated ? null : CampaignStatus.Scheduled, campaign.CreatedAt)).ToList())];
 
     internal static TableEntity ToEntity(string accountId, Campaign c, int contactShards, EngineState? engine = null) => new(accountId, c.Id)
     {

@@ -34,8 +34,7 @@ internal sealed class PhoneIndex(CampaignTables tables)
 {
     public const int Buckets = 1024;
     private const int EntryBytes = 18;
-    private const int ChunkBytes = 60_000 / EntryBytes * EntryBytes;
-    private const int MaxChunks = 15;
+    private const int ChunkBytes = PackedColumns.ChunkBytes / EntryBytes * EntryBytes; // whole entries per chunk
 
     public static int BucketOf(string e164) => (int)(ContactSharding.Hash(e164) % Buckets);
 
@@ -120,12 +119,10 @@ internal sealed class PhoneIndex(CampaignTables tables)
                 BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(at + 16), (ushort)renumber[campaign]);
                 at += EntryBytes;
             }
-            var chunks = (bytes.Length + ChunkBytes - 1) / ChunkBytes;
-            if (chunks > MaxChunks)
+            if ((bytes.Length + ChunkBytes - 1) / ChunkBytes > PackedColumns.MaxChunks)
                 throw new InvalidOperationException($"Phone bucket {bucket} of account {accountId} is full ({_entries.Count} numbers)");
-            var entity = new TableEntity(accountId, RowKey(bucket)) { ["Campaigns"] = JsonSerializer.Serialize(used.Select(i => _campaigns[i])), ["Chunks"] = chunks };
-            for (var i = 0; i < chunks; i++)
-                entity[$"E{i}"] = bytes.AsSpan(i * ChunkBytes, Math.Min(ChunkBytes, bytes.Length - i * ChunkBytes)).ToArray();
+            var entity = new TableEntity(accountId, RowKey(bucket)) { ["Campaigns"] = JsonSerializer.Serialize(used.Select(i => _campaigns[i])) };
+            PackedColumns.Write(entity, bytes, ChunkBytes);
             return entity;
         }
 
@@ -133,10 +130,8 @@ internal sealed class PhoneIndex(CampaignTables tables)
         {
             var bucket = new PhoneBucket(entity.PartitionKey, int.Parse(entity.RowKey.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture)) { ETag = entity.ETag };
             bucket._campaigns.AddRange(JsonSerializer.Deserialize<List<string>>(entity.GetString("Campaigns") ?? "[]") ?? []);
-            var chunks = entity.GetInt32("Chunks") ?? 0;
-            for (var i = 0; i < chunks; i++)
+            foreach (var bytes in PackedColumns.Chunks(entity))
             {
-                var bytes = entity.GetBinary($"E{i}");
                 for (var at = 0; at + EntryBytes <= bytes.Length; at += EntryBytes)
                 {
                     bucket._entries[BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(at))] =

@@ -128,9 +128,7 @@ internal sealed class ShardStore(CampaignTables tables, IOutboxSignal outbox)
             return [];
         try
         {
-            var responses = await tables.Contacts.SubmitTransactionAsync(actions, cancellationToken);
-            if (actions.FirstOrDefault(a => a.Entity.RowKey.StartsWith(OutboxRows.ShardPrefix, StringComparison.Ordinal)) is { } announced)
-                await outbox.WrittenAsync(((TableEntity)announced.Entity).GetString("Account")!, ContactSharding.CampaignOfPartition(announced.Entity.PartitionKey), null, cancellationToken);
+            var responses = await outbox.SubmitAsync(tables.Contacts, OutboxTable.Contacts, actions, cancellationToken);
             return responses.Value.Count == actions.Count
                 ? responses.Value.Select(r => r.Headers.ETag).ToList()
                 : actions.Select(_ => (ETag?)null).ToList();

@@ -44,7 +44,10 @@ internal sealed class CampaignTables(TableServiceClient service, StorageOptions 
     /// <summary>Each campaign's event stream (the relayed outbox, in order) and its destinations' cursors.</summary>
     public TableClient Events { get; } = service.GetTableClient(options.TablePrefix + "events");
 
-    public IEnumerable<TableClient> All => [Accounts, Campaigns, Contacts, Lists, Phones, Uploads, Webhooks, WebhookDeliveries, Events];
+    /// <summary>Each campaign's outbox index: the partitions that hold its outbox rows (<see cref="OutboxIndex"/>).</summary>
+    public TableClient Outbox { get; } = service.GetTableClient(options.TablePrefix + "outbox");
+
+    public IEnumerable<TableClient> All => [Accounts, Campaigns, Contacts, Lists, Phones, Uploads, Webhooks, WebhookDeliveries, Events, Outbox];
 
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {

@@ -96,9 +96,8 @@ internal sealed class UploadStore(CampaignTables tables, IOutboxSignal outbox)
                     var response = await tables.Uploads.UpdateEntityAsync(ToEntity(changed), upload.ETag, TableUpdateMode.Replace, cancellationToken);
                     return changed with { ETag = response.Headers.ETag ?? default };
                 }
-                var committed = await tables.Uploads.SubmitTransactionAsync(
+                var committed = await outbox.SubmitAsync(tables.Uploads, OutboxTable.Uploads,
                     [new(TableTransactionActionType.UpdateReplace, ToEntity(changed), upload.ETag), announced], cancellationToken);
-                await outbox.WrittenAsync(accountId, upload.CampaignId, announced.Entity.PartitionKey, cancellationToken);
                 return changed with { ETag = committed.Value[0].Headers.ETag ?? default };
             }
             catch (RequestFailedException ex) when (ex.Status is 409 or 412 && race < 100)
@@ -155,14 +154,12 @@ internal sealed class UploadStore(CampaignTables tables, IOutboxSignal outbox)
             try
             {
                 var announced = Finished(upload, changed, now);
-                await tables.Uploads.SubmitTransactionAsync(
+                await outbox.SubmitAsync(tables.Uploads, OutboxTable.Uploads,
                 [
                     new TableTransactionAction(TableTransactionActionType.UpdateReplace, batchRow, batch.ETag),
                     new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(changed), upload.ETag),
                     .. announced is null ? Array.Empty<TableTransactionAction>() : [announced],
                 ], cancellationToken);
-                if (announced is not null)
-                    await outbox.WrittenAsync(accountId, upload.CampaignId, announced.Entity.PartitionKey, cancellationToken);
                 return true;
             }
             catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && race < 100)
@@ -235,7 +232,7 @@ internal sealed class UploadStore(CampaignTables tables, IOutboxSignal outbox)
     /// <summary>The outbox row of <c>upload.completed</c> or <c>upload.failed</c> when this change finishes the upload.</summary>
     private static TableTransactionAction? Finished(Upload before, Upload after, Instant now) =>
         after.Status is UploadStatus.Completed or UploadStatus.Failed && after.Status != before.Status
-            ? OutboxRows.Add(OutboxRows.InShardPartition(Partition(after.AccountId, after.Id), Integration.Events.OutboxEvent.UploadFinished(after, now)))
+            ? OutboxRows.InShardPartition(Partition(after.AccountId, after.Id), Integration.Events.OutboxEvent.UploadFinished(after, now))
             : null;
 
     private static Upload Settle(Upload upload, Instant now)

@@ -80,8 +80,9 @@ public static class EventStreams
         await foreach (var e in tables.Contacts.QueryAsync<TableEntity>(TableClient.CreateQueryFilter(
             $"PartitionKey gt {campaignId + "~"} and PartitionKey lt {campaignId + "~~"} and RowKey ge {OutboxRows.ShardPrefix} and RowKey lt {OutboxRows.ShardEnd}")))
             rows.Add(e);
+        var campaignRows = new OutboxPartition(OutboxTable.Campaigns, "");
         await foreach (var e in tables.Campaigns.QueryAsync<TableEntity>(TableClient.CreateQueryFilter(
-            $"RowKey ge {OutboxRows.CampaignRowPrefix(campaignId)} and RowKey lt {OutboxRows.CampaignRowEnd(campaignId)}")))
+            $"RowKey ge {OutboxRows.RowStart(campaignRows, campaignId)} and RowKey lt {OutboxRows.RowEnd(campaignRows, campaignId)}")))
             rows.Add(e);
         return rows;
     }

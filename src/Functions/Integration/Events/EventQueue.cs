@@ -10,19 +10,26 @@ namespace Campaigns.Functions.Integration.Events;
 /// Work for the <c>EventRelay</c> queue function: <c>relay</c> (move a campaign's outbox rows into its stream, then
 /// deliver) or <c>deliver</c> (one destination of one stream, after a back-off).
 /// </summary>
-internal sealed record EventWork(string Kind, string Account, string Campaign, string? Uploads = null, string? Destination = null);
+internal sealed record EventWork(string Kind, string Account, string Campaign, string? Destination = null);
 
-/// <summary>The queue behind the relay, and the outbox signal: a relay message per campaign, coalesced per settle window.</summary>
-internal sealed class EventQueue : IOutboxSignal
+/// <summary>
+/// The queue behind the relay, and the outbox signal: before a commit the partition goes into the campaign's
+/// <see cref="OutboxIndex"/>; after it, a relay message per campaign, coalesced per settle window.
+/// </summary>
+internal sealed partial class EventQueue : IOutboxSignal
 {
     public const string QueueName = "event-relay";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly EventsOptions _options;
+    private readonly OutboxIndex _index;
+    private readonly ILogger<EventQueue> _log;
     private readonly ConcurrentDictionary<string, long> _sentAtMs = new();
 
-    public EventQueue(StorageOptions storage, EngineOptions engine, EventsOptions options, StorageRequestCounter counter)
+    public EventQueue(StorageOptions storage, EngineOptions engine, EventsOptions options, OutboxIndex index, StorageRequestCounter counter, ILogger<EventQueue> log)
     {
         _options = options;
+        _index = index;
+        _log = log;
         var clientOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
         clientOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
         Queue = new QueueServiceClient(storage.ConnectionString, clientOptions).GetQueueClient(engine.QueuePrefix + QueueName);
@@ -34,19 +41,32 @@ internal sealed class EventQueue : IOutboxSignal
 
     private TimeSpan Settle => TimeSpan.FromSeconds(Math.Ceiling(_options.SettleSeconds)); // queue delays are whole seconds
 
+    public async Task<OutboxTicket> BeforeCommitAsync(string accountId, string campaignId, OutboxPartition partition, CancellationToken cancellationToken) =>
+        new(accountId, campaignId, partition, await _index.MarkAsync(accountId, campaignId, partition, cancellationToken));
+
     /// <summary>
-    /// Asks for a relay one settle window from now (rows cannot leave sooner). Skipped when this instance sent one for
-    /// the campaign less than half a window ago: that message is still invisible, so its relay runs after this commit,
-    /// and a relay reschedules itself for rows too young to leave. Upload rows always get their own message (it names
-    /// their partition).
+    /// After the commit: marks the partition again if the commit was slow (<see cref="OutboxIndex"/>), then asks for a
+    /// relay one settle window from now (rows cannot leave sooner). The message is skipped when this instance sent one
+    /// for the campaign less than half a window ago: that message is still invisible, so its relay runs after this
+    /// commit, and a relay reschedules itself for rows too young to leave. A message that cannot be sent is only
+    /// logged: the change is committed and its partition marked, so the sweep relays it within a minute.
     /// </summary>
-    public async Task WrittenAsync(string accountId, string campaignId, string? uploadPartition, CancellationToken cancellationToken)
+    public async Task CommittedAsync(OutboxTicket ticket, CancellationToken cancellationToken)
     {
+        await _index.CommittedAsync(ticket.AccountId, ticket.CampaignId, ticket.Partition, ticket.MarkedAtTicks, cancellationToken);
         var nowMs = Environment.TickCount64;
-        if (uploadPartition is null && Settle > TimeSpan.Zero && _sentAtMs.TryGetValue(campaignId, out var sent) && nowMs - sent < Settle.TotalMilliseconds / 2)
+        if (Settle > TimeSpan.Zero && _sentAtMs.TryGetValue(ticket.CampaignId, out var sent) && nowMs - sent < Settle.TotalMilliseconds / 2)
             return;
-        _sentAtMs[campaignId] = nowMs;
-        await SendAsync(new EventWork("relay", accountId, campaignId, uploadPartition), Settle, cancellationToken);
+        _sentAtMs[ticket.CampaignId] = nowMs;
+        try
+        {
+            await SendAsync(new EventWork("relay", ticket.AccountId, ticket.CampaignId), Settle, cancellationToken);
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            _sentAtMs.TryRemove(ticket.CampaignId, out _);
+            LogSignalLost(ticket.CampaignId, ex.Message);
+        }
     }
 
     public Task SendAsync(EventWork work, TimeSpan delay, CancellationToken cancellationToken) =>
@@ -55,4 +75,7 @@ internal sealed class EventQueue : IOutboxSignal
             cancellationToken: cancellationToken);
 
     public static EventWork Parse(string json) => JsonSerializer.Deserialize<EventWork>(json, Json) ?? throw new JsonException("empty message");
+
+    [LoggerMessage(EventId = 5023, Level = LogLevel.Warning, Message = "The relay signal of campaign {CampaignId} could not be sent ({Reason}); the sweep relays its events")]
+    private partial void LogSignalLost(string campaignId, string reason);
 }

@@ -1,7 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
 using Campaigns.Domain.Events;
-using Campaigns.Functions.Integration.ServiceBus;
 using Campaigns.Functions.Storage;
 using NodaTime;
 
@@ -14,127 +13,194 @@ internal interface IWebhookFanOut
     Task DeliverAsync(string accountId, string campaignId, string? only, CancellationToken cancellationToken);
 }
 
+/// <summary>What the relay has done since start: for the benchmarks and, later, metrics.</summary>
+internal sealed class RelayMetrics
+{
+    public long Passes;
+    public long MarksRead;
+    public long OutboxRowsRead;
+    public long EventsRelayed;
+}
+
 /// <summary>
-/// The outbox relay and the broker's deliverer. A relay pass, for one campaign:
+/// The outbox relay. A pass, for one campaign:
 /// <list type="number">
-/// <item>reads its outbox rows: in the campaign's partition of <c>campaigns</c>, in its contact shards (one range
-///   query) and in any upload partition named;</item>
-/// <item>takes those at least <see cref="EventsOptions.SettleSeconds"/> old, sorted by time (then by the order of
-///   <see cref="CampaignEvents.Rank"/>), and appends them to the campaign's stream under a lease, 99 to a transaction
-///   with the head, each with its sequence number, as CloudEvents;</item>
-/// <item>deletes the rows it appended; then every destination delivers what it has not had yet.</item>
+/// <item>reads the campaign's outbox index (<see cref="OutboxIndex"/>: one partition-scoped query), then the outbox rows
+///   of each partition it names (one partition-scoped query each, side by side): the cost of a pass follows the
+///   events waiting, never the campaign's size;</item>
+/// <item>takes the rows at least <see cref="EventsOptions.SettleSeconds"/> old, and their events sorted by time (then
+///   by <see cref="CampaignEvents.Rank"/>, then as written), and appends them under the stream's lease to the campaign's
+///   stream, in pages, each event with its sequence number, as CloudEvents;</item>
+/// <item>deletes the rows it appended, clears the index's marks of partitions it left empty, then every destination
+///   delivers what it has not had yet.</item>
 /// </list>
 /// A crash between append and delete appends those events again on the next pass: at-least-once, the same ids.
 /// </summary>
 internal sealed partial class EventRelay(
-    CampaignTables tables, EventStreamStore streams, CampaignStore campaigns, EventQueue queue, IEventPublisher broker,
-    IWebhookFanOut webhooks, EventsOptions options, TimeProvider time, ILogger<EventRelay> log)
+    CampaignTables tables, OutboxIndex index, EventStreamStore streams, CampaignStore campaigns, EventQueue queue, BrokerDelivery broker,
+    IWebhookFanOut webhooks, EventsOptions options, RelayMetrics metrics, TimeProvider time, ILogger<EventRelay> log)
 {
-    public const string BrokerDestination = "bus";
-    private const int EventsPerTransaction = 99; // + the head row: Table Storage's 100
+    public const string BrokerDestination = BrokerDelivery.Destination;
+    private const int ParallelReads = 8;
 
     private Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
     private Duration Settle => Duration.FromSeconds(options.SettleSeconds);
 
-    public Task HandleAsync(EventWork work, CancellationToken cancellationToken) => work.Kind switch
+    public async Task HandleAsync(EventWork work, CancellationToken cancellationToken)
     {
-        "relay" => RelayAsync(work.Account, work.Campaign, work.Uploads, cancellationToken),
-        "deliver" when work.Destination == BrokerDestination => DeliverToBrokerAsync(work.Account, work.Campaign, retry: true, cancellationToken),
-        "deliver" => webhooks.DeliverAsync(work.Account, work.Campaign, work.Destination, cancellationToken),
-        _ => Task.CompletedTask, // unknown work can never succeed: dropped
-    };
+        switch (work.Kind)
+        {
+            case "relay":
+                await RelayAsync(work.Account, work.Campaign, cancellationToken);
+                break;
+            case "deliver" when work.Destination == BrokerDestination:
+                using (StorageRequestCounter.Scope("delivery"))
+                    await broker.DeliverAsync(work.Account, work.Campaign, retry: true, cancellationToken);
+                break;
+            case "deliver":
+                using (StorageRequestCounter.Scope("delivery"))
+                    await webhooks.DeliverAsync(work.Account, work.Campaign, work.Destination, cancellationToken);
+                break;
+            // unknown work can never succeed: dropped
+        }
+    }
 
     /// <summary>One relay pass for a campaign, then delivery. Idempotent: a pass with nothing to move only delivers.</summary>
-    public async Task RelayAsync(string accountId, string campaignId, string? uploadPartition, CancellationToken cancellationToken)
+    public async Task RelayAsync(string accountId, string campaignId, CancellationToken cancellationToken)
     {
+        using (StorageRequestCounter.Scope("relay"))
+        {
+            if (!await PassAsync(accountId, campaignId, cancellationToken))
+                return;
+        }
+        using (StorageRequestCounter.Scope("delivery"))
+            await DeliverAllAsync(accountId, campaignId, cancellationToken);
+    }
+
+    private sealed record PendingRow(OutboxPartition Partition, TableClient Table, string RowKey, long TimeTicks, List<OutboxEvent> Events);
+
+    /// <summary>Moves what is ready; false when another instance holds the stream (it delivers, and we look again shortly).</summary>
+    private async Task<bool> PassAsync(string accountId, string campaignId, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref metrics.Passes);
         var now = Now;
-        var pending = await ReadOutboxAsync(accountId, campaignId, uploadPartition, cancellationToken);
-        var fence = now - Settle;
-        var ready = pending.Where(p => p.Event.Time <= fence)
-            .OrderBy(p => p.Event.Time).ThenBy(p => CampaignEvents.Rank(p.Event.Type)).ThenBy(p => p.Event.Id, StringComparer.Ordinal)
-            .ToList();
+        var marks = (await index.ReadAsync(campaignId, cancellationToken)).Where(m => Belongs(m, accountId, campaignId)).ToList();
+        Interlocked.Add(ref metrics.MarksRead, marks.Count);
+        var (rows, truncated) = await ReadOutboxAsync(campaignId, marks, cancellationToken);
+        var fence = (now - Settle).ToUnixTimeTicks();
+        var ready = rows.Where(r => r.TimeTicks <= fence).ToList();
         if (ready.Count > 0 && !await AppendAsync(accountId, campaignId, ready, cancellationToken))
         {
-            await queue.SendAsync(new EventWork("relay", accountId, campaignId, uploadPartition), TimeSpan.FromSeconds(1), cancellationToken);
-            return; // another instance holds the stream: look again shortly
+            await queue.SendAsync(new EventWork("relay", accountId, campaignId), TimeSpan.FromSeconds(1), cancellationToken);
+            return false;
         }
-        if (pending.Count > ready.Count)
+        // Marks of partitions this pass read to the end and left empty go, once no writer can still rely on them.
+        var left = rows.Where(r => r.TimeTicks > fence).Select(r => r.Partition).ToHashSet();
+        var clearable = now - Duration.FromSeconds(options.MarkReuseSeconds) - Settle;
+        foreach (var mark in marks.Where(m => !truncated && !left.Contains(m.Partition) && m.MarkedAt < clearable))
+            await index.ClearAsync(mark, cancellationToken);
+
+        if (rows.Count > ready.Count)
         {
             // Rows too young to leave: come back when the youngest of those left is old enough.
-            var wait = pending.Where(p => p.Event.Time > fence).Min(p => p.Event.Time) + Settle - now;
-            await queue.SendAsync(new EventWork("relay", accountId, campaignId, uploadPartition), wait.ToTimeSpan(), cancellationToken);
+            var wait = Instant.FromUnixTimeTicks(rows.Where(r => r.TimeTicks > fence).Min(r => r.TimeTicks)) + Settle - now;
+            await queue.SendAsync(new EventWork("relay", accountId, campaignId), wait.ToTimeSpan(), cancellationToken);
         }
-        else if (pending.Count >= options.RelayBatch)
+        else if (truncated)
         {
-            LogBacklog(campaignId, pending.Count);
-            await queue.SendAsync(new EventWork("relay", accountId, campaignId, uploadPartition), TimeSpan.Zero, cancellationToken);
+            LogBacklog(campaignId, options.RelayBatch);
+            await queue.SendAsync(new EventWork("relay", accountId, campaignId), TimeSpan.Zero, cancellationToken);
         }
-        await DeliverAllAsync(accountId, campaignId, cancellationToken);
+        else if (marks.Count > 0 && rows.Count == 0 && marks.Any(m => m.MarkedAt >= clearable))
+        {
+            // Marks too young to clear, nothing behind them yet: a writer may be committing. Look once more when they can go.
+            var wait = marks.Max(m => m.MarkedAt) - clearable;
+            await queue.SendAsync(new EventWork("relay", accountId, campaignId), wait.ToTimeSpan(), cancellationToken);
+        }
+        return true;
     }
 
-    private async Task DeliverAllAsync(string accountId, string campaignId, CancellationToken cancellationToken)
+    /// <summary>A mark names a partition of this campaign and account only: never read another's rows, whatever the index says.</summary>
+    private static bool Belongs(OutboxMark mark, string accountId, string campaignId) =>
+        mark.AccountId == accountId && mark.Partition.Table switch
+        {
+            OutboxTable.Campaigns => mark.Partition.PartitionKey == accountId,
+            OutboxTable.Contacts => ContactSharding.CampaignOfPartition(mark.Partition.PartitionKey) == campaignId,
+            _ => mark.Partition.PartitionKey.StartsWith(accountId + "~", StringComparison.Ordinal),
+        };
+
+    private TableClient TableOf(OutboxPartition partition) => partition.Table switch
     {
-        var brokerTask = broker.Enabled ? DeliverToBrokerAsync(accountId, campaignId, retry: false, cancellationToken) : Task.CompletedTask;
-        await Task.WhenAll(brokerTask, webhooks.DeliverAsync(accountId, campaignId, null, cancellationToken));
-    }
+        OutboxTable.Campaigns => tables.Campaigns,
+        OutboxTable.Contacts => tables.Contacts,
+        _ => tables.Uploads,
+    };
 
-    private sealed record PendingRow(TableClient Table, string PartitionKey, string RowKey, OutboxEvent Event);
-
-    private async Task<List<PendingRow>> ReadOutboxAsync(string accountId, string campaignId, string? uploadPartition, CancellationToken cancellationToken)
+    /// <summary>The outbox rows of the marked partitions, one partition-scoped query each; truncated past <see cref="EventsOptions.RelayBatch"/> events.</summary>
+    private async Task<(List<PendingRow> Rows, bool Truncated)> ReadOutboxAsync(string campaignId, List<OutboxMark> marks, CancellationToken cancellationToken)
     {
         var rows = new List<PendingRow>();
-        async Task ReadAsync(TableClient table, string filter)
+        var events = 0;
+        var truncated = false;
+        await Parallel.ForEachAsync(marks, new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = cancellationToken }, async (mark, ct) =>
         {
-            await foreach (var e in table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(1000, options.RelayBatch), cancellationToken: cancellationToken))
+            var partition = mark.Partition;
+            var table = TableOf(partition);
+            var filter = TableClient.CreateQueryFilter(
+                $"PartitionKey eq {partition.PartitionKey} and RowKey ge {OutboxRows.RowStart(partition, campaignId)} and RowKey lt {OutboxRows.RowEnd(partition, campaignId)}");
+            await foreach (var e in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
             {
-                rows.Add(new PendingRow(table, e.PartitionKey, e.RowKey, OutboxRows.FromEntity(e)));
-                if (rows.Count >= options.RelayBatch)
-                    return;
+                Interlocked.Increment(ref metrics.OutboxRowsRead);
+                if (e.GetString("CampaignId") != campaignId)
+                    continue; // strict: only this campaign's rows
+                var row = new PendingRow(partition, table, e.RowKey, e.GetInt64("TimeTicks") ?? 0, OutboxRows.Events(e));
+                lock (rows)
+                {
+                    if (events >= options.RelayBatch)
+                    {
+                        truncated = true;
+                        return;
+                    }
+                    rows.Add(row);
+                    events += row.Events.Count;
+                }
             }
-        }
-        await ReadAsync(tables.Campaigns, TableClient.CreateQueryFilter(
-            $"PartitionKey eq {accountId} and RowKey ge {OutboxRows.CampaignRowPrefix(campaignId)} and RowKey lt {OutboxRows.CampaignRowEnd(campaignId)}"));
-        if (rows.Count < options.RelayBatch)
-        {
-            await ReadAsync(tables.Contacts, TableClient.CreateQueryFilter(
-                $"PartitionKey gt {campaignId + "~"} and PartitionKey lt {campaignId + "~~"} and RowKey ge {OutboxRows.ShardPrefix} and RowKey lt {OutboxRows.ShardEnd}"));
-        }
-        if (uploadPartition is not null && uploadPartition.StartsWith(accountId + "~", StringComparison.Ordinal) && rows.Count < options.RelayBatch)
-        {
-            await ReadAsync(tables.Uploads, TableClient.CreateQueryFilter(
-                $"PartitionKey eq {uploadPartition} and RowKey ge {OutboxRows.ShardPrefix} and RowKey lt {OutboxRows.ShardEnd}"));
-        }
-        // Only this account's rows of this campaign: a partition is never shared across accounts, but be strict.
-        rows.RemoveAll(r => r.Event.AccountId != accountId || r.Event.CampaignId != campaignId);
-        return rows;
+        });
+        return (rows, truncated);
     }
 
-    /// <summary>Appends the rows to the stream under the stream's lease, then deletes them. False when another instance holds the lease.</summary>
+    /// <summary>Appends the rows' events to the stream under the stream's lease, then deletes the rows. False when another instance holds the lease.</summary>
     private async Task<bool> AppendAsync(string accountId, string campaignId, List<PendingRow> ready, CancellationToken cancellationToken)
     {
+        var ordered = ready
+            .SelectMany(row => row.Events.Select((e, i) => (Event: e, Row: row, Index: i)))
+            .OrderBy(x => x.Event.Time).ThenBy(x => CampaignEvents.Rank(x.Event.Type))
+            .ThenBy(x => x.Row.RowKey, StringComparer.Ordinal).ThenBy(x => x.Index)
+            .Select(x => x.Event).ToList();
         var now = Now;
         var head = await streams.ReadHeadAsync(campaignId, accountId, cancellationToken);
         if (head.LeaseUntil is { } held && held > now)
             return false;
         try
         {
-            head = await streams.WriteHeadAsync(head with { LeaseUntil = now + Duration.FromSeconds(options.LeaseSeconds) }, [], cancellationToken);
+            head = await streams.WriteHeadAsync(head with { LeaseUntil = now + Duration.FromSeconds(options.LeaseSeconds) }, [], now, cancellationToken);
             var name = (await campaigns.GetAsync(accountId, campaignId, cancellationToken))?.Campaign.Name;
-            foreach (var chunk in ready.Chunk(EventsPerTransaction))
+            foreach (var chunk in Chunks(ordered))
             {
-                var appended = chunk.Select((row, i) =>
+                var appended = chunk.Select((e, i) =>
                 {
                     var sequence = head.NextSequence + i;
-                    return new StreamEvent(sequence, row.Event.Id, row.Event.Type, accountId, campaignId, row.Event.Time, CloudEventJson.Build(row.Event, sequence, name));
+                    return new StreamEvent(sequence, e.Id, e.Type, accountId, campaignId, e.Time, CloudEventJson.Build(e, sequence, name));
                 }).ToList();
                 head = await streams.WriteHeadAsync(head with
                 {
                     NextSequence = head.NextSequence + appended.Count, LeaseUntil = Now + Duration.FromSeconds(options.LeaseSeconds),
-                }, appended, cancellationToken);
-                await DeleteAsync(chunk, cancellationToken);
+                }, appended, Now, cancellationToken);
             }
-            await streams.WriteHeadAsync(head with { LeaseUntil = null }, [], cancellationToken);
-            LogRelayed(ready.Count, campaignId);
+            await DeleteAsync(ready, cancellationToken);
+            await streams.WriteHeadAsync(head with { LeaseUntil = null }, [], Now, cancellationToken);
+            Interlocked.Add(ref metrics.EventsRelayed, ordered.Count);
+            LogRelayed(ordered.Count, campaignId);
             return true;
         }
         catch (ConcurrencyConflictException)
@@ -143,124 +209,83 @@ internal sealed partial class EventRelay(
         }
     }
 
+    /// <summary>Appends of at most <see cref="EventStreamStore.MaxAppendEvents"/> events and about <see cref="EventStreamStore.MaxAppendBytes"/> of data.</summary>
+    private static IEnumerable<List<OutboxEvent>> Chunks(List<OutboxEvent> ordered)
+    {
+        var chunk = new List<OutboxEvent>();
+        var bytes = 0;
+        foreach (var e in ordered)
+        {
+            var size = e.Data.Length + e.Subject.Length + 400; // the envelope around the data
+            if (chunk.Count > 0 && (chunk.Count == EventStreamStore.MaxAppendEvents || bytes + size > EventStreamStore.MaxAppendBytes))
+            {
+                yield return chunk;
+                (chunk, bytes) = ([], 0);
+            }
+            chunk.Add(e);
+            bytes += size;
+        }
+        if (chunk.Count > 0)
+            yield return chunk;
+    }
+
     /// <summary>Deletes relayed rows, a transaction per partition; a row already gone (a pass run twice) is skipped.</summary>
     private static async Task DeleteAsync(IEnumerable<PendingRow> rows, CancellationToken cancellationToken)
     {
-        foreach (var group in rows.GroupBy(r => (r.Table, r.PartitionKey)))
+        await Parallel.ForEachAsync(rows.GroupBy(r => r.Partition), new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = cancellationToken }, async (group, ct) =>
         {
+            var table = group.First().Table;
             foreach (var chunk in group.Chunk(100))
             {
                 try
                 {
-                    await group.Key.Table.SubmitTransactionAsync(chunk.Select(r =>
-                        new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(r.PartitionKey, r.RowKey), ETag.All)), cancellationToken);
+                    await table.SubmitTransactionAsync(chunk.Select(r =>
+                        new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(group.Key.PartitionKey, r.RowKey), ETag.All)), ct);
                 }
                 catch (TableTransactionFailedException)
                 {
                     foreach (var row in chunk)
                     {
-                        try { await row.Table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken); }
+                        try { await table.DeleteEntityAsync(group.Key.PartitionKey, row.RowKey, ETag.All, ct); }
                         catch (RequestFailedException ex) when (ex.Status == 404) { }
                     }
                 }
             }
-        }
+        });
     }
 
-    /// <summary>
-    /// Sends the broker what it has not had of a stream, in order, in batches pipelined on one link. While the broker
-    /// refuses or is down, the stream waits (doubling back-off, at most <see cref="EventsOptions.BrokerRetryMaxSeconds"/>)
-    /// and is retried for ever; nothing is skipped. <paramref name="retry"/> is set for the back-off's own message,
-    /// which may send before the recorded retry time (queue delays are whole seconds).
-    /// </summary>
-    public async Task DeliverToBrokerAsync(string accountId, string campaignId, bool retry, CancellationToken cancellationToken)
+    private async Task DeliverAllAsync(string accountId, string campaignId, CancellationToken cancellationToken)
     {
-        if (!broker.Enabled)
-            return;
-        var cursor = await streams.ReadCursorAsync(campaignId, BrokerDestination, cancellationToken);
-        var now = Now;
-        if (cursor.LeaseUntil is { } held && held > now)
-        {
-            // Another deliverer is sending: it may have read the stream's end before our append, so look again soon.
-            await queue.SendAsync(new EventWork("deliver", accountId, campaignId, Destination: BrokerDestination), TimeSpan.FromSeconds(2), cancellationToken);
-            return;
-        }
-        if (!retry && cursor.NextAttemptAt is { } next && next > now)
-            return; // backing off: the retry message comes at that time
-        try
-        {
-            cursor = await streams.WriteCursorAsync(cursor with { LeaseUntil = now + Duration.FromSeconds(options.LeaseSeconds) }, cancellationToken);
-            while (true)
-            {
-                var batch = await streams.ReadAsync(campaignId, cursor.Delivered, options.BrokerBatch, cancellationToken);
-                if (batch.Count == 0)
-                    break;
-                var outgoing = batch.Select(e => new OutgoingEvent(e.Id, e.Type, e.CampaignId, e.AccountId, System.Text.Encoding.UTF8.GetBytes(e.Body))).ToList();
-                try
-                {
-                    await broker.PublishAsync(outgoing, cancellationToken);
-                    cursor = await streams.WriteCursorAsync(cursor with { Delivered = batch[^1].Sequence, FailedAttempts = 0, FirstFailedAt = null, NextAttemptAt = null }, cancellationToken);
-                }
-                catch (EventPublishException ex)
-                {
-                    var failed = cursor.FailedAttempts + 1;
-                    var wait = Duration.FromSeconds(Math.Min(options.BrokerRetryMaxSeconds, Math.Pow(2, Math.Min(failed - 1, 20))));
-                    var at = Now + wait;
-                    LogBrokerFailed(campaignId, ex.AcceptedPrefix, failed, wait.TotalSeconds, ex.Message);
-                    // The retry message first: if we die after it, it still comes; if we die before it, this message is retried.
-                    await queue.SendAsync(new EventWork("deliver", accountId, campaignId, Destination: BrokerDestination), wait.ToTimeSpan(), cancellationToken);
-                    cursor = await streams.WriteCursorAsync(cursor with
-                    {
-                        Delivered = ex.AcceptedPrefix > 0 ? batch[ex.AcceptedPrefix - 1].Sequence : cursor.Delivered,
-                        FailedAttempts = failed, FirstFailedAt = cursor.FirstFailedAt ?? now, NextAttemptAt = at,
-                    }, cancellationToken);
-                    break;
-                }
-            }
-            await streams.WriteCursorAsync(cursor with { LeaseUntil = null }, cancellationToken);
-        }
-        catch (ConcurrencyConflictException)
-        {
-            // Another deliverer took over (our lease had expired): it sends from where the cursor says.
-        }
+        var brokerTask = broker.Enabled ? broker.DeliverAsync(accountId, campaignId, retry: false, cancellationToken) : Task.CompletedTask;
+        await Task.WhenAll(brokerTask, webhooks.DeliverAsync(accountId, campaignId, null, cancellationToken));
     }
 
     /// <summary>
-    /// Relays outbox rows that have waited longer than <see cref="EventsOptions.SweepGraceSeconds"/> (their relay
-    /// message was lost in a crash): every campaign row outbox and upload outbox in any account, and the contact shards
-    /// of campaigns that can still have calls (scheduled, running, paused). Returns how many campaigns it relayed.
+    /// Relays every campaign whose outbox index names a partition (a relay message was lost in a crash, or its pass
+    /// failed for good), and every campaign that can still have calls (so a delivery whose message was lost goes on).
+    /// Returns how many campaigns it relayed.
     /// </summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
-        var cutoff = (Now - Duration.FromSeconds(options.SweepGraceSeconds)).ToUnixTimeTicks();
-        var work = new HashSet<(string Account, string Campaign, string? Uploads)>();
-        var campaignRows = TableClient.CreateQueryFilter($"RowKey ge {OutboxRows.AnyCampaignRowStart} and RowKey lt {OutboxRows.AnyCampaignRowEnd} and TimeTicks lt {cutoff}");
-        await foreach (var e in tables.Campaigns.QueryAsync<TableEntity>(campaignRows, select: ["Account", "CampaignId"], cancellationToken: cancellationToken))
-            work.Add((e.GetString("Account")!, e.GetString("CampaignId")!, null));
-        var uploadRows = TableClient.CreateQueryFilter($"RowKey ge {OutboxRows.ShardPrefix} and RowKey lt {OutboxRows.ShardEnd} and TimeTicks lt {cutoff}");
-        await foreach (var e in tables.Uploads.QueryAsync<TableEntity>(uploadRows, select: ["PartitionKey", "Account", "CampaignId"], cancellationToken: cancellationToken))
-            work.Add((e.GetString("Account")!, e.GetString("CampaignId")!, e.PartitionKey));
+        var work = await index.CampaignsAsync(cancellationToken);
         await foreach (var stored in campaigns.ActiveAsync(cancellationToken))
-            work.Add((stored.AccountId, stored.Campaign.Id, null));
-        foreach (var (account, campaign, uploads) in work)
-            await RelayAsync(account, campaign, uploads, cancellationToken);
+            work.Add((stored.AccountId, stored.Campaign.Id));
+        foreach (var (account, campaign) in work)
+            await RelayAsync(account, campaign, cancellationToken);
         return work.Count;
     }
 
-    [LoggerMessage(EventId = 5022, Level = LogLevel.Warning, Message = "Campaign {CampaignId} has {Count} or more outbox rows waiting: relayed in passes, its event order may not hold across them")]
+    [LoggerMessage(EventId = 5022, Level = LogLevel.Warning, Message = "Campaign {CampaignId} has {Count} or more outbox events waiting: relayed in passes, its event order may not hold across them")]
     private partial void LogBacklog(string campaignId, int count);
 
     [LoggerMessage(EventId = 5020, Level = LogLevel.Debug, Message = "Relayed {Count} event(s) of campaign {CampaignId}")]
     private partial void LogRelayed(int count, string campaignId);
-
-    [LoggerMessage(EventId = 5021, Level = LogLevel.Warning, Message = "The broker took {Accepted} event(s) of campaign {CampaignId} then failed (attempt {Attempt}); retrying in {Seconds} s: {Reason}")]
-    private partial void LogBrokerFailed(string campaignId, int accepted, int attempt, double seconds, string reason);
 }
 
 /// <summary>No broker configured: events go to webhooks only (replaced by the AMQP publisher when one is registered).</summary>
-internal sealed class NoBroker : IEventPublisher
+internal sealed class NoBroker : Integration.ServiceBus.IEventPublisher
 {
     public bool Enabled => false;
 
-    public Task PublishAsync(IReadOnlyList<OutgoingEvent> events, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task PublishAsync(IReadOnlyList<Integration.ServiceBus.OutgoingEvent> events, CancellationToken cancellationToken) => Task.CompletedTask;
 }

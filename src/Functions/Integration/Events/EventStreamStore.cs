@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Campaigns.Functions.Storage;
@@ -6,8 +6,14 @@ using NodaTime;
 
 namespace Campaigns.Functions.Integration.Events;
 
-/// <summary>One event of a campaign's stream: its place (<see cref="Sequence"/>, from 1), and the CloudEvent as sent.</summary>
-internal sealed record StreamEvent(long Sequence, string Id, string Type, string AccountId, string CampaignId, Instant Time, string Body);
+/// <summary>
+/// One event of a campaign's stream: its place (<see cref="Sequence"/>, from 1), and the CloudEvent as sent.
+/// <see cref="AppendedAt"/> is when the relay appended it (set on events read back from the stream).
+/// </summary>
+internal sealed record StreamEvent(long Sequence, string Id, string Type, string AccountId, string CampaignId, Instant Time, string Body)
+{
+    public Instant? AppendedAt { get; init; }
+}
 
 /// <summary>The stream's head: the next sequence number, and the relay's lease (one relay appends at a time).</summary>
 internal sealed record StreamHead(string CampaignId, string AccountId, long NextSequence, Instant? LeaseUntil, ETag ETag);
@@ -21,16 +27,25 @@ internal sealed record StreamCursor(string CampaignId, string Destination, long 
     Instant? NextAttemptAt, Instant? LeaseUntil, ETag ETag);
 
 /// <summary>
-/// Campaign event streams: table <c>events</c>, PartitionKey = campaign id. <c>e{sequence:000000000000}</c> rows are
-/// the events in the order the relay appended them (kept as the campaign's history); <c>~head</c> holds the next
-/// sequence; <c>~cursor~{destination}</c> rows say how far each destination has got. Every write names its ETag.
+/// Campaign event streams: table <c>events</c>, PartitionKey = campaign id. The events, in the order the relay appended
+/// them, are packed into pages (<c>p{last sequence:000000000000}</c>, up to <see cref="PageEvents"/> events or
+/// <see cref="PageBytes"/> bytes each, <see cref="PackedColumns"/>): an append of a thousand events is a few rows, and a
+/// reader finds the page that holds sequence <c>n</c> as the first page whose key is at least <c>p{n}</c>. The pages stay
+/// as the campaign's history. <c>~head</c> holds the next sequence; <c>~cursor~{destination}</c> rows say how far each
+/// destination has got. Every write names its ETag.
 /// </summary>
 internal sealed class EventStreamStore(CampaignTables tables)
 {
     private const string HeadKey = "~head";
     private const string CursorPrefix = "~cursor~";
+    public const int PageEvents = 500;
+    public const int PageBytes = 256 * 1024;
 
-    public static string EventKey(long sequence) => $"e{sequence:D12}";
+    /// <summary>At most this many events, or <see cref="MaxAppendBytes"/> of bodies, go into one append (head + pages: one transaction of at most 4 MiB).</summary>
+    public const int MaxAppendEvents = 2_000;
+    public const int MaxAppendBytes = 1_500_000;
+
+    public static string PageKey(long lastSequence) => $"p{lastSequence:D12}";
 
     public async Task<StreamHead> ReadHeadAsync(string campaignId, string accountId, CancellationToken cancellationToken)
     {
@@ -42,8 +57,11 @@ internal sealed class EventStreamStore(CampaignTables tables)
             e.GetDateTimeOffset("LeaseUntil") is { } lease ? Instant.FromDateTimeOffset(lease) : null, e.ETag);
     }
 
-    /// <summary>Writes the head (insert when new, else replace under its ETag), with <paramref name="appended"/> in the same transaction.</summary>
-    public async Task<StreamHead> WriteHeadAsync(StreamHead head, IReadOnlyList<StreamEvent> appended, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the head (insert when new, else replace under its ETag), with <paramref name="appended"/> (in sequence
+    /// order, at most <see cref="MaxAppendEvents"/>) packed into pages in the same transaction.
+    /// </summary>
+    public async Task<StreamHead> WriteHeadAsync(StreamHead head, IReadOnlyList<StreamEvent> appended, Instant now, CancellationToken cancellationToken)
     {
         var entity = new TableEntity(head.CampaignId, HeadKey)
         {
@@ -53,13 +71,8 @@ internal sealed class EventStreamStore(CampaignTables tables)
         {
             head.ETag == default ? new(TableTransactionActionType.Add, entity) : new(TableTransactionActionType.UpdateReplace, entity, head.ETag),
         };
-        foreach (var e in appended)
-        {
-            actions.Add(new(TableTransactionActionType.Add, new TableEntity(e.CampaignId, EventKey(e.Sequence))
-            {
-                ["EventId"] = e.Id, ["Type"] = e.Type, ["Account"] = e.AccountId, ["Time"] = e.Time.ToDateTimeOffset(), ["Body"] = e.Body,
-            }));
-        }
+        foreach (var page in Pages(appended))
+            actions.Add(new(TableTransactionActionType.Add, PageEntity(head.CampaignId, head.AccountId, page, now)));
         try
         {
             var response = await tables.Events.SubmitTransactionAsync(actions, cancellationToken);
@@ -71,16 +84,72 @@ internal sealed class EventStreamStore(CampaignTables tables)
         }
     }
 
-    /// <summary>Events after <paramref name="after"/>, in order, at most <paramref name="take"/>.</summary>
+    private static IEnumerable<List<StreamEvent>> Pages(IReadOnlyList<StreamEvent> events)
+    {
+        var page = new List<StreamEvent>();
+        var bytes = 0;
+        foreach (var e in events)
+        {
+            var size = Encoding.UTF8.GetByteCount(e.Body) + e.Id.Length + e.Type.Length + 32; // with framing
+            if (page.Count > 0 && (page.Count == PageEvents || bytes + size > PageBytes))
+            {
+                yield return page;
+                (page, bytes) = ([], 0);
+            }
+            page.Add(e);
+            bytes += size;
+        }
+        if (page.Count > 0)
+            yield return page;
+    }
+
+    private static TableEntity PageEntity(string campaignId, string accountId, List<StreamEvent> page, Instant now)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        {
+            foreach (var e in page)
+            {
+                writer.Write(e.Sequence);
+                writer.Write(e.Id);
+                writer.Write(e.Type);
+                writer.Write(e.Time.ToUnixTimeTicks());
+                writer.Write(e.Body);
+            }
+        }
+        var entity = new TableEntity(campaignId, PageKey(page[^1].Sequence))
+        {
+            ["Account"] = accountId, ["First"] = page[0].Sequence, ["Count"] = page.Count, ["AppendedAt"] = now.ToDateTimeOffset(),
+        };
+        PackedColumns.Write(entity, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        return entity;
+    }
+
+    /// <summary>
+    /// Events after <paramref name="after"/>, in order: whole pages until at least <paramref name="take"/> events are
+    /// read, so the answer may hold up to one page more than asked for.
+    /// </summary>
     public async Task<List<StreamEvent>> ReadAsync(string campaignId, long after, int take, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {campaignId} and RowKey gt {EventKey(after)} and RowKey lt {"f"}");
-        var events = new List<StreamEvent>(Math.Min(take, 1000));
-        await foreach (var e in tables.Events.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(take, 1000), cancellationToken: cancellationToken))
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {campaignId} and RowKey ge {PageKey(after + 1)} and RowKey lt {"q"}");
+        var events = new List<StreamEvent>();
+        await foreach (var page in tables.Events.QueryAsync<TableEntity>(filter, maxPerPage: Math.Clamp(take / PageEvents + 1, 1, 100), cancellationToken: cancellationToken))
         {
-            events.Add(new StreamEvent(long.Parse(e.RowKey.AsSpan(1), CultureInfo.InvariantCulture), e.GetString("EventId")!, e.GetString("Type")!,
-                e.GetString("Account")!, campaignId, Instant.FromDateTimeOffset(e.GetDateTimeOffset("Time")!.Value), e.GetString("Body")!));
-            if (events.Count == take)
+            var account = page.GetString("Account")!;
+            var appendedAt = Instant.FromDateTimeOffset(page.GetDateTimeOffset("AppendedAt") ?? DateTimeOffset.UnixEpoch);
+            var count = page.GetInt32("Count") ?? 0;
+            using var reader = new BinaryReader(new MemoryStream(PackedColumns.Read(page)), Encoding.UTF8);
+            for (var i = 0; i < count; i++)
+            {
+                var sequence = reader.ReadInt64();
+                var id = reader.ReadString();
+                var type = reader.ReadString();
+                var time = Instant.FromUnixTimeTicks(reader.ReadInt64());
+                var body = reader.ReadString();
+                if (sequence > after)
+                    events.Add(new StreamEvent(sequence, id, type, account, campaignId, time, body) { AppendedAt = appendedAt });
+            }
+            if (events.Count >= take)
                 break;
         }
         return events;

@@ -15,9 +15,15 @@ internal static class EventsIntegration
             sp.GetRequiredService<IConfiguration>().GetSection("Events").Bind(options);
             return options;
         });
+        services.AddSingleton(sp => new OutboxIndex(sp.GetRequiredService<CampaignTables>(), sp.GetRequiredService<TimeProvider>())
+        {
+            ReuseSeconds = sp.GetRequiredService<EventsOptions>().MarkReuseSeconds,
+        });
         services.AddSingleton<EventQueue>();
         services.AddSingleton<IOutboxSignal>(sp => sp.GetRequiredService<EventQueue>());
         services.AddSingleton<EventStreamStore>();
+        services.AddSingleton<RelayMetrics>();
+        services.AddSingleton<BrokerDelivery>();
         services.AddSingleton<EventRelay>();
         services.AddSingleton<IWebhookFanOut, WebhookFanOut>();
         services.TryAddSingleton<IEventPublisher, NoBroker>();

@@ -11,7 +11,15 @@ public sealed class EventsOptions
     public double SettleSeconds { get; set; } = 1;
 
     /// <summary>
-    /// Most outbox rows one relay pass reads. A pass sorts everything pending across the campaign's partitions, so the
+    /// How long a writer reuses its own mark of a partition in the campaign's outbox index (seconds) before writing it
+    /// again; a relay clears a mark of an emptied partition only once it is older than this plus
+    /// <see cref="SettleSeconds"/>. Longer: fewer mark writes while a shard is busy; shorter: fewer partitions read per
+    /// relay pass while events are sparse. See <see cref="Storage.OutboxIndex"/>.
+    /// </summary>
+    public double MarkReuseSeconds { get; set; } = 2;
+
+    /// <summary>
+    /// Most events one relay pass reads. A pass sorts everything pending across the campaign's partitions, so the
     /// order holds only when it sees all of it; past this (a backlog of a stalled relay) it appends what it read, in time
     /// order, and logs that a campaign's order may be broken at that point. Memory: about 1 KB a row.
     /// </summary>
@@ -31,7 +39,4 @@ public sealed class EventsOptions
     /// at the clock and waits again, so a smaller value only costs messages (tests use 1 to follow a fake clock).
     /// </summary>
     public int MaxDelaySeconds { get; set; } = 7 * 24 * 3600 - 1;
-
-    /// <summary>Outbox rows older than this (seconds) are relayed by the sweep, in case their relay message was lost.</summary>
-    public int SweepGraceSeconds { get; set; } = 30;
 }

@@ -1,0 +1,79 @@
+using Campaigns.Functions.Integration.ServiceBus;
+using Campaigns.Functions.Storage;
+using NodaTime;
+
+namespace Campaigns.Functions.Integration.Events;
+
+/// <summary>
+/// Sends campaign streams to the broker (Service Bus topic): one cursor per stream, in order, in batches pipelined on
+/// one link. While the broker refuses or is down, the stream waits (doubling back-off, at most
+/// <see cref="EventsOptions.BrokerRetryMaxSeconds"/>) and is retried for ever; nothing is skipped. A redelivered event
+/// keeps its id and its bytes (the stream holds them).
+/// </summary>
+internal sealed partial class BrokerDelivery(
+    EventStreamStore streams, EventQueue queue, IEventPublisher broker, EventsOptions options, TimeProvider time, ILogger<BrokerDelivery> log)
+{
+    public const string Destination = "bus";
+
+    private Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
+
+    public bool Enabled => broker.Enabled;
+
+    /// <summary>
+    /// Sends the broker what it has not had of a stream. <paramref name="retry"/> is set for the back-off's own message,
+    /// which may send before the recorded retry time (queue delays are whole seconds).
+    /// </summary>
+    public async Task DeliverAsync(string accountId, string campaignId, bool retry, CancellationToken cancellationToken)
+    {
+        if (!broker.Enabled)
+            return;
+        var cursor = await streams.ReadCursorAsync(campaignId, Destination, cancellationToken);
+        var now = Now;
+        if (cursor.LeaseUntil is { } held && held > now)
+        {
+            // Another deliverer is sending: it may have read the stream's end before our append, so look again soon.
+            await queue.SendAsync(new EventWork("deliver", accountId, campaignId, Destination), TimeSpan.FromSeconds(2), cancellationToken);
+            return;
+        }
+        if (!retry && cursor.NextAttemptAt is { } next && next > now)
+            return; // backing off: the retry message comes at that time
+        try
+        {
+            cursor = await streams.WriteCursorAsync(cursor with { LeaseUntil = now + Duration.FromSeconds(options.LeaseSeconds) }, cancellationToken);
+            while (true)
+            {
+                var batch = await streams.ReadAsync(campaignId, cursor.Delivered, options.BrokerBatch, cancellationToken);
+                if (batch.Count == 0)
+                    break;
+                var outgoing = batch.Select(e => new OutgoingEvent(e.Id, e.Type, e.CampaignId, e.AccountId, System.Text.Encoding.UTF8.GetBytes(e.Body))).ToList();
+                try
+                {
+                    await broker.PublishAsync(outgoing, cancellationToken);
+                    cursor = await streams.WriteCursorAsync(cursor with { Delivered = batch[^1].Sequence, FailedAttempts = 0, FirstFailedAt = null, NextAttemptAt = null }, cancellationToken);
+                }
+                catch (EventPublishException ex)
+                {
+                    var failed = cursor.FailedAttempts + 1;
+                    var wait = Duration.FromSeconds(Math.Min(options.BrokerRetryMaxSeconds, Math.Pow(2, Math.Min(failed - 1, 20))));
+                    LogBrokerFailed(campaignId, ex.AcceptedPrefix, failed, wait.TotalSeconds, ex.Message);
+                    // The retry message first: if we die after it, it still comes; if we die before it, this message is retried.
+                    await queue.SendAsync(new EventWork("deliver", accountId, campaignId, Destination), wait.ToTimeSpan(), cancellationToken);
+                    cursor = await streams.WriteCursorAsync(cursor with
+                    {
+                        Delivered = ex.AcceptedPrefix > 0 ? batch[ex.AcceptedPrefix - 1].Sequence : cursor.Delivered,
+                        FailedAttempts = failed, FirstFailedAt = cursor.FirstFailedAt ?? now, NextAttemptAt = Now + wait,
+                    }, cancellationToken);
+                    break;
+                }
+            }
+            await streams.WriteCursorAsync(cursor with { LeaseUntil = null }, cancellationToken);
+        }
+        catch (ConcurrencyConflictException)
+        {
+            // Another deliverer took over (our lease had expired): it sends from where the cursor says.
+        }
+    }
+
+    [LoggerMessage(EventId = 5021, Level = LogLevel.Warning, Message = "The broker took {Accepted} event(s) of campaign {CampaignId} then failed (attempt {Attempt}); retrying in {Seconds} s: {Reason}")]
+    private partial void LogBrokerFailed(string campaignId, int accepted, int attempt, double seconds, string reason);
+}

@@ -1,0 +1,115 @@
+using Campaigns.Domain.Calls;
+using Campaigns.Functions.Integration.Events;
+using Campaigns.Functions.Storage;
+using Campaigns.Functions.Tests.Engine;
+using Campaigns.Functions.Tests.Infrastructure;
+using NodaTime;
+
+namespace Campaigns.Functions.Tests.Events;
+
+/// <summary>An app whose trigger host is off: the tests run relay passes themselves and count what each one costs.</summary>
+public sealed class ManualRelayFixture() : AppFixture(new DateTimeOffset(2026, 3, 2, 15, 0, 0, TimeSpan.Zero), new()
+{
+    ["LocalTriggerHost:Enabled"] = "false",
+})
+{
+    /// <summary>Writes events into one contact shard's outbox the way the engine does (the partition marked first).</summary>
+    internal async Task WriteShardEventsAsync(string accountId, string campaignId, int shard, int count, CancellationToken cancellationToken = default)
+    {
+        var now = Instant.FromDateTimeOffset(Clock.GetUtcNow());
+        var events = Enumerable.Range(0, count)
+            .Select(i => OutboxEvent.CallStarted(accountId, new AttemptId(campaignId, shard, Requests.UsPhone(i), 1), now)).ToList();
+        await Service<IOutboxSignal>().SubmitAsync(Service<CampaignTables>().Contacts, OutboxTable.Contacts,
+            [OutboxRows.InShardPartition(ContactSharding.PartitionKey(campaignId, shard), events)], cancellationToken);
+    }
+
+    internal (long Rows, long Events, long Requests) Snapshot()
+    {
+        var metrics = Service<RelayMetrics>();
+        var requests = Service<StorageRequestCounter>().ByScope.GetValueOrDefault("relay");
+        return (Interlocked.Read(ref metrics.OutboxRowsRead), Interlocked.Read(ref metrics.EventsRelayed), requests);
+    }
+}
+
+public sealed class When_the_relay_runs_its_cost_follows_the_events_not_the_campaign(ManualRelayFixture app) : IClassFixture<ManualRelayFixture>
+{
+    private EventRelay Relay => app.Service<EventRelay>();
+
+    [Fact]
+    public async Task A_pass_reads_only_the_marked_partitions_outbox_rows_whatever_the_campaign_size()
+    {
+        var (client, key) = await app.NewAccountAsync();
+        var account = await app.AccountOfAsync(key);
+        var costs = new List<(long Rows, long Events, long Requests)>();
+        foreach (var size in new[] { 10, 3_000 })
+        {
+            var id = await Scenario.CreateAsync(client, Enumerable.Range(0, size).Select(i => Scenario.Contact(Scenario.NewYork(i))));
+            app.Clock.Advance(TimeSpan.FromSeconds(2));
+            await Relay.RelayAsync(account, id, CancellationToken.None); // campaign.created leaves; its mark is old enough to go next time
+            app.Clock.Advance(TimeSpan.FromSeconds(5));
+            await Relay.RelayAsync(account, id, CancellationToken.None);
+            Assert.Empty(await app.Service<OutboxIndex>().ReadAsync(id, CancellationToken.None));
+
+            await app.WriteShardEventsAsync(account, id, shard: 0, count: 40);
+            app.Clock.Advance(TimeSpan.FromSeconds(2));
+            var before = app.Snapshot();
+            await Relay.RelayAsync(account, id, CancellationToken.None);
+            var after = app.Snapshot();
+            costs.Add((after.Rows - before.Rows, after.Events - before.Events, after.Requests - before.Requests));
+        }
+        // One packed outbox row, 40 events, and the same handful of requests for 10 contacts and for 3,000.
+        Assert.All(costs, c => Assert.Equal((1L, 40L), (c.Rows, c.Events)));
+        Assert.Equal(costs[0].Requests, costs[1].Requests);
+        Assert.InRange(costs[1].Requests, 5, 12);
+    }
+
+    [Fact]
+    public async Task A_partition_is_in_the_index_before_its_rows_commit_and_leaves_it_once_emptied_and_old_enough()
+    {
+        var (client, key) = await app.NewAccountAsync();
+        var account = await app.AccountOfAsync(key);
+        var id = await Scenario.CreateAsync(client, [Scenario.Contact(Scenario.NewYork(1))]);
+        await app.WriteShardEventsAsync(account, id, shard: 0, count: 3);
+
+        var marks = await app.Service<OutboxIndex>().ReadAsync(id, CancellationToken.None);
+        Assert.Equal([OutboxTable.Campaigns, OutboxTable.Contacts], marks.Select(m => m.Partition.Table).Order());
+
+        // Relayed once the rows have settled, but the marks are younger than reuse + settle: they stay.
+        app.Clock.Advance(TimeSpan.FromSeconds(1.5));
+        await Relay.RelayAsync(account, id, CancellationToken.None);
+        Assert.Empty(await EventStreams.OutboxRowsAsync(app, id));
+        Assert.Equal(2, (await app.Service<OutboxIndex>().ReadAsync(id, CancellationToken.None)).Count);
+
+        app.Clock.Advance(TimeSpan.FromSeconds(2));
+        await Relay.RelayAsync(account, id, CancellationToken.None);
+        Assert.Empty(await app.Service<OutboxIndex>().ReadAsync(id, CancellationToken.None));
+        var stream = await app.Service<EventStreamStore>().ReadAsync(id, 0, 100, CancellationToken.None);
+        Assert.Equal(["campaign.created", "call.started", "call.started", "call.started"], stream.Select(e => e.Type));
+    }
+
+    [Fact]
+    public async Task A_commit_that_outlives_the_reuse_window_marks_the_partition_again()
+    {
+        var index = app.Service<OutboxIndex>();
+        var campaign = "cmp_slowcommit" + Guid.NewGuid().ToString("N")[..6];
+        var partition = new OutboxPartition(OutboxTable.Contacts, ContactSharding.PartitionKey(campaign, 0));
+        var marked = await index.MarkAsync("acct_x", campaign, partition, CancellationToken.None);
+        var first = Assert.Single(await index.ReadAsync(campaign, CancellationToken.None));
+
+        // A commit inside the window relies on the mark; a second writer reuses it without a write.
+        await index.CommittedAsync("acct_x", campaign, partition, marked, CancellationToken.None);
+        Assert.Equal(marked, await index.MarkAsync("acct_x", campaign, partition, CancellationToken.None));
+        Assert.Equal(first.ETag, Assert.Single(await index.ReadAsync(campaign, CancellationToken.None)).ETag);
+
+        // A commit that ends after the window: the relay may have cleared the mark meanwhile, so it is written again.
+        await index.ClearAsync(first, CancellationToken.None);
+        app.Clock.Advance(TimeSpan.FromSeconds(3));
+        await index.CommittedAsync("acct_x", campaign, partition, marked, CancellationToken.None);
+        var again = Assert.Single(await index.ReadAsync(campaign, CancellationToken.None));
+        Assert.True(again.MarkedAt > first.MarkedAt);
+
+        // A relay that read the older version cannot clear the newer one.
+        await index.ClearAsync(first, CancellationToken.None);
+        Assert.Single(await index.ReadAsync(campaign, CancellationToken.None));
+    }
+}
