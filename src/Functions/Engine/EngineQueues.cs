@@ -31,8 +31,7 @@ internal sealed class EngineQueues
     {
         _options = options;
         _time = time;
-        var clientOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
-        clientOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
+        var clientOptions = storage.Apply(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, counter);
         var service = new QueueServiceClient(storage.ConnectionString, clientOptions);
         Timers = service.GetQueueClient(options.QueuePrefix + TimersQueue);
         Outcomes = service.GetQueueClient(options.QueuePrefix + OutcomesQueue);

@@ -102,6 +102,7 @@ public static class CampaignsApp
         var app = builder.Build();
         app.UseExceptionHandler(errorApp => errorApp.Run(WriteUnhandledProblemAsync));
         app.UseStatusCodePages();
+        app.UseMiddleware<StorageUnavailableMiddleware>(); // storage overload: 503, not the handler's 500
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/scalar", options => options.WithTitle("Campaigns API reference"));

@@ -17,6 +17,29 @@ internal sealed class StorageOptions
     public string TablePrefix { get; set; } = "";
 
     public int WriteParallelism { get; set; } = 8;
+
+    /// <summary>
+    /// How long one try of a storage request may take before it is abandoned and retried (seconds). Azure Table
+    /// Storage gives up on its side after 30 s; a stalled connection should not hold an API request for minutes.
+    /// </summary>
+    public double NetworkTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Retries of a storage request after a timeout, a throttle (429, 503) or a server error, with exponential back-off.</summary>
+    public int MaxRetries { get; set; } = 3;
+
+    /// <summary>
+    /// Applies the retry settings and the request counter to a storage client's options. With the defaults a request
+    /// meets a dead or throttling storage account for at most about 4 x 10 s plus back-off, then the API answers 503.
+    /// Blob block uploads (4 MiB each) get at least 60 s a try.
+    /// </summary>
+    public T Apply<T>(T clientOptions, StorageRequestCounter counter, double minimumTimeoutSeconds = 0) where T : ClientOptions
+    {
+        clientOptions.Retry.MaxRetries = MaxRetries;
+        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(Math.Max(NetworkTimeoutSeconds, minimumTimeoutSeconds));
+        clientOptions.Retry.Mode = RetryMode.Exponential;
+        clientOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+        return clientOptions;
+    }
 }
 
 /// <summary>The tables of the app, created once at start-up.</summary>
@@ -55,15 +78,8 @@ internal sealed class CampaignTables(TableServiceClient service, StorageOptions 
             await table.CreateIfNotExistsAsync(cancellationToken);
     }
 
-    public static TableServiceClient CreateService(StorageOptions options, params HttpPipelinePolicy[] policies)
-    {
-        var clientOptions = new TableClientOptions();
-        clientOptions.Retry.MaxRetries = 5;
-        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
-        foreach (var policy in policies)
-            clientOptions.AddPolicy(policy, HttpPipelinePosition.PerRetry);
-        return new TableServiceClient(options.ConnectionString, clientOptions);
-    }
+    public static TableServiceClient CreateService(StorageOptions options, StorageRequestCounter? counter = null) =>
+        new(options.ConnectionString, options.Apply(new TableClientOptions(), counter ?? new StorageRequestCounter()));
 }
 
 /// <summary>A write lost an optimistic-concurrency race (HTTP 409 or 412): the caller re-reads and decides again.</summary>

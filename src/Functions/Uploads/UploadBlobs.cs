@@ -35,13 +35,10 @@ internal sealed class UploadBlobs
 
     public UploadBlobs(StorageOptions storage, EngineOptions engine, StorageRequestCounter counter)
     {
-        var blobOptions = new BlobClientOptions();
-        blobOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
-        var service = new BlobServiceClient(storage.ConnectionString, blobOptions);
+        var service = new BlobServiceClient(storage.ConnectionString, storage.Apply(new BlobClientOptions(), counter, minimumTimeoutSeconds: 60));
         Files = service.GetBlobContainerClient(engine.QueuePrefix + FilesContainer);
         Batches = service.GetBlobContainerClient(engine.QueuePrefix + BatchesContainer);
-        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
-        queueOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
+        var queueOptions = storage.Apply(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, counter);
         Queue = new QueueClient(storage.ConnectionString, engine.QueuePrefix + BatchQueue, queueOptions);
     }
 

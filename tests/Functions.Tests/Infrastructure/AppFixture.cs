@@ -17,6 +17,7 @@ public class AppFixture : IAsyncLifetime
 {
     private static readonly Lazy<Task<Azurite>> SharedAzurite = new(StartSharedAzuriteAsync);
     private Azurite? _azurite;
+    private string? _storage;
     private readonly Dictionary<string, string?> _settings;
 
     public AppFixture() : this(new DateTimeOffset(2026, 3, 2, 10, 0, 0, TimeSpan.Zero), [])
@@ -34,6 +35,9 @@ public class AppFixture : IAsyncLifetime
     public Uri BaseAddress { get; private set; } = null!;
     public FakeTimeProvider Clock { get; }
     public string StorageConnectionString => _azurite!.ConnectionString;
+
+    /// <summary>The connection string the app is given: Azurite's, unless a fixture puts something in between.</summary>
+    public string AppStorageConnectionString => _storage ?? StorageConnectionString;
     public string DevApiKey { get; } = "ck_test_dev_" + Guid.NewGuid().ToString("N");
     public string Prefix { get; } = "t" + Guid.NewGuid().ToString("N")[..8];
 
@@ -50,6 +54,7 @@ public class AppFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _azurite = await SharedAzurite.Value;
+        _storage = await AppStorageAsync(_azurite.ConnectionString);
         App = BuildApp();
         await CampaignsApp.InitializeAsync(App);
         await App.StartAsync();
@@ -67,7 +72,7 @@ public class AppFixture : IAsyncLifetime
     /// <summary>The settings every instance of this fixture's app runs with.</summary>
     public Dictionary<string, string?> Settings => new(_settings)
     {
-        ["AzureWebJobsStorage"] = _azurite!.ConnectionString,
+        ["AzureWebJobsStorage"] = AppStorageConnectionString,
         ["Storage:TablePrefix"] = Prefix,
         ["Engine:QueuePrefix"] = Prefix + "-",
         ["Engine:MaxTimerDelaySeconds"] = _settings.GetValueOrDefault("Engine:MaxTimerDelaySeconds") ?? "1", // timers re-check the fake clock every second
@@ -87,6 +92,9 @@ public class AppFixture : IAsyncLifetime
         Map(app);
         return app;
     }
+
+    /// <summary>Lets a fixture give the app another connection string (a proxy in front of Azurite, say).</summary>
+    protected virtual Task<string> AppStorageAsync(string azurite) => Task.FromResult(azurite);
 
     /// <summary>Lets a fixture add endpoints of its own (test functions) before the app starts.</summary>
     protected virtual void Map(WebApplication app)
@@ -114,7 +122,7 @@ public class AppFixture : IAsyncLifetime
     public async Task<string> AccountOfAsync(string apiKey) =>
         (await Service<ApiKeys>().ResolveAccountAsync(apiKey, CancellationToken.None))!;
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await App.StopAsync();
         await App.DisposeAsync();

@@ -30,8 +30,7 @@ internal sealed partial class EventQueue : IOutboxSignal
         _options = options;
         _index = index;
         _log = log;
-        var clientOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
-        clientOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
+        var clientOptions = storage.Apply(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, counter);
         Queue = new QueueServiceClient(storage.ConnectionString, clientOptions).GetQueueClient(engine.QueuePrefix + QueueName);
     }
 

@@ -18,7 +18,7 @@ internal sealed partial class WebhookFanOut(
     WebhookStore hooks, WebhookSender sender, WebhookDeliveryLog deliveries, EventStreamStore streams, EventQueue queue,
     EventsOptions options, TimeProvider time, ILogger<WebhookFanOut> log) : IWebhookFanOut
 {
-    private const int ReadBatch = 100;
+    private const int ReadBatch = EventStreamStore.PageEvents; // a page at a time
 
     private Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
 
@@ -52,6 +52,7 @@ internal sealed partial class WebhookFanOut(
         {
             cursor = await streams.WriteCursorAsync(cursor with { LeaseUntil = now + Duration.FromSeconds(options.LeaseSeconds) }, cancellationToken);
             var waiting = false;
+            var logged = new List<DeliveryRecord>(); // written with the batch's cursor: before it, so no attempt goes unlogged
             while (!waiting)
             {
                 var batch = await streams.ReadAsync(campaignId, cursor.Delivered, ReadBatch, cancellationToken);
@@ -69,8 +70,7 @@ internal sealed partial class WebhookFanOut(
                     var sent = await sender.SendAsync(hook, e.Id, e.Type, Encoding.UTF8.GetBytes(e.Body), at, cancellationToken);
                     if (sent.Delivered)
                     {
-                        await deliveries.RecordAsync(hook.AccountId, hook.Id, new DeliveryRecord(e.Id, e.Type, campaignId, attempt, sent.StatusCode,
-                            "delivered", null, sent.DurationMs, at, null), cancellationToken);
+                        logged.Add(new DeliveryRecord(e.Id, e.Type, campaignId, attempt, sent.StatusCode, DeliveryOutcomes.Delivered, null, sent.DurationMs, at, null));
                         cursor = cursor with { Delivered = e.Sequence, FailedAttempts = 0, FirstFailedAt = null, NextAttemptAt = null };
                         continue;
                     }
@@ -78,19 +78,21 @@ internal sealed partial class WebhookFanOut(
                     if (WebhookBackoff.NextAttemptAt(attempt, firstFailed, at) is not { } retryAt)
                     {
                         LogGaveUp(hook.Id, e.Id, attempt);
-                        await deliveries.RecordAsync(hook.AccountId, hook.Id, new DeliveryRecord(e.Id, e.Type, campaignId, attempt, sent.StatusCode,
-                            "failed", sent.Error, sent.DurationMs, at, null), cancellationToken);
+                        logged.Add(new DeliveryRecord(e.Id, e.Type, campaignId, attempt, sent.StatusCode, DeliveryOutcomes.Failed, sent.Error, sent.DurationMs, at, null));
                         cursor = cursor with { Delivered = e.Sequence, FailedAttempts = 0, FirstFailedAt = null, NextAttemptAt = null };
                         continue;
                     }
-                    await deliveries.RecordAsync(hook.AccountId, hook.Id, new DeliveryRecord(e.Id, e.Type, campaignId, attempt, sent.StatusCode,
-                        "retrying", sent.Error, sent.DurationMs, at, retryAt), cancellationToken);
+                    logged.Add(new DeliveryRecord(e.Id, e.Type, campaignId, attempt, sent.StatusCode, DeliveryOutcomes.Retrying, sent.Error, sent.DurationMs, at, retryAt));
+                    await deliveries.RecordAllAsync(hook.AccountId, hook.Id, logged, cancellationToken);
+                    logged.Clear();
                     // The retry message first: if we die after it, it still comes; if we die before it, this message is retried.
                     await queue.SendAsync(new EventWork("deliver", hook.AccountId, campaignId, Destination: hook.Id), (retryAt - at).ToTimeSpan(), cancellationToken);
                     cursor = cursor with { FailedAttempts = attempt, FirstFailedAt = firstFailed, NextAttemptAt = retryAt };
                     waiting = true;
                     break;
                 }
+                await deliveries.RecordAllAsync(hook.AccountId, hook.Id, logged, cancellationToken);
+                logged.Clear();
                 cursor = await streams.WriteCursorAsync(cursor, cancellationToken); // progress kept batch by batch
             }
             await streams.WriteCursorAsync(cursor with { LeaseUntil = null }, cancellationToken);
