@@ -17,8 +17,9 @@ using NodaTime;
 /// </summary>
 internal static class EventsBenchmark
 {
-    public static async Task RunAsync(string storage, string amqp, int events = 20_000, int campaigns = 8, int shards = 16)
+    public static async Task RunAsync(string storage, string amqp, int campaigns = 8, int shards = 16)
     {
+        var events = Sizes.Pick(20_000, 1_000);
         Console.WriteLine($"events: {events:N0} events in {campaigns} campaigns x {shards} shards, through the outbox to RabbitMQ vs raw AMQPNetLite sends");
         var prefix = "e" + Guid.NewGuid().ToString("N")[..8];
         var topic = $"/queue/bench-events-{prefix}";

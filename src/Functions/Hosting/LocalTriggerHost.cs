@@ -24,6 +24,9 @@ internal sealed class LocalTriggerHostOptions
 
     /// <summary>Another folder of function.json files to drive (tests add functions of their own this way).</summary>
     public string? AdditionalFunctionsPath { get; set; }
+
+    /// <summary>When set, only these functions are driven, as host.json's <c>functions</c> list does for the Functions host.</summary>
+    public List<string> Functions { get; set; } = [];
 }
 
 /// <summary>
@@ -74,6 +77,8 @@ internal sealed partial class LocalTriggerHost(
         var loops = new List<Task>();
         foreach (var function in functions)
         {
+            if (options.Functions.Count > 0 && !options.Functions.Contains(function.Name, StringComparer.OrdinalIgnoreCase))
+                continue;
             if (function.Trigger == "queueTrigger")
                 loops.Add(RunQueueAsync(function, hostSettings, stoppingToken));
             else if (function.Trigger == "timerTrigger")

@@ -5,13 +5,15 @@ namespace Campaigns.Functions.Storage;
 
 /// <summary>
 /// Counts every HTTP request the app sends to Azure Storage (tables, queues and blobs), retries included: what a
-/// pay-per-use tenant is billed for as transactions. An Azure SDK pipeline policy, added to every storage client.
+/// pay-per-use tenant is billed for as transactions, and the ones that failed for the storage's sake (timeouts,
+/// throttling, server errors), which say it is overloaded. An Azure SDK pipeline policy, added to every storage client.
 /// </summary>
-internal sealed class StorageRequestCounter : HttpPipelineSynchronousPolicy
+internal sealed class StorageRequestCounter : HttpPipelinePolicy
 {
     private long _requests;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _byKind = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _byScope = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _failures = new();
     private static readonly AsyncLocal<string?> CurrentScope = new();
 
     public long Requests => Interlocked.Read(ref _requests);
@@ -21,6 +23,9 @@ internal sealed class StorageRequestCounter : HttpPipelineSynchronousPolicy
 
     /// <summary>Requests made inside each <see cref="Scope"/> (for example the relay's), to tell what one part of the app costs.</summary>
     public IReadOnlyDictionary<string, long> ByScope => _byScope;
+
+    /// <summary>Tries that storage did not answer in time (<c>timeout</c>) or answered 429 or 5xx (by status).</summary>
+    public IReadOnlyDictionary<string, long> Failures => _failures;
 
     /// <summary>Counts the requests of the code that runs until the result is disposed (and what it awaits) under <paramref name="name"/>.</summary>
     public static IDisposable Scope(string name)
@@ -35,7 +40,43 @@ internal sealed class StorageRequestCounter : HttpPipelineSynchronousPolicy
         public void Dispose() => CurrentScope.Value = outer;
     }
 
-    public override void OnSendingRequest(HttpMessage message)
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        Count(message);
+        try
+        {
+            ProcessNext(message, pipeline);
+        }
+        catch (OperationCanceledException) when (!message.CancellationToken.IsCancellationRequested)
+        {
+            _failures.AddOrUpdate("timeout", 1, (_, n) => n + 1);
+            throw;
+        }
+        Check(message);
+    }
+
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        Count(message);
+        try
+        {
+            await ProcessNextAsync(message, pipeline);
+        }
+        catch (OperationCanceledException) when (!message.CancellationToken.IsCancellationRequested)
+        {
+            _failures.AddOrUpdate("timeout", 1, (_, n) => n + 1);
+            throw;
+        }
+        Check(message);
+    }
+
+    private void Check(HttpMessage message)
+    {
+        if (message.HasResponse && message.Response.Status is 429 or >= 500)
+            _failures.AddOrUpdate(message.Response.Status.ToString(System.Globalization.CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
+    }
+
+    private void Count(HttpMessage message)
     {
         Interlocked.Increment(ref _requests);
         if (CurrentScope.Value is { } scope)

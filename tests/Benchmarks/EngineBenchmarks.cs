@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Campaigns.Functions.Engine;
+using Campaigns.Functions.Integration.Events;
+using Campaigns.Functions.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using static BenchApp;
+
+/// <summary>
+/// The engine's speed, each with events on as in production: the outbox and its relay, a webhook receiver and a broker
+/// topic take every event, and each benchmark prints the event lag beside its own figure.
+/// </summary>
+internal static class EngineBenchmarks
+{
+    /// <summary>How long a benchmark waits, after its own figure, for the last events to reach both destinations.</summary>
+    private static readonly TimeSpan DrainWait = TimeSpan.FromSeconds(Sizes.Pick(60, 20));
+
+    /// <summary>A 20,000-contact campaign with zero-length calls, dialed to the end; next to the raw queue-send rate.</summary>
+    public static async Task DispatchAsync(string connection)
+    {
+        var n = int.TryParse(Environment.GetEnvironmentVariable("DISPATCH_CONTACTS"), out var given) ? given : Sizes.Pick(20_000, 300);
+        var (app, client, prefix, tap) = await StartAppAsync(connection, new()
+        {
+            ["Simulator:CallSeconds"] = "0",
+            ["Engine:MaxCallsInProgress"] = "400",
+        }, events: true);
+        var id = await CreateCampaignAsync(client, CampaignJson(n, "interested"));
+        // The baseline is measured before and after the run; the emulator's speed drifts, so the faster one counts.
+        var rawBefore = await RawQueueSendRateAsync(connection, n);
+        // The dial times are read afterwards from the attempts the engine recorded, so that watching the campaign does
+        // not load the emulator it measures: progress is polled only once a second.
+        var startedAt = DateTimeOffset.UtcNow;
+        var watch = Stopwatch.StartNew();
+        await StartCampaignAsync(client, id);
+        JsonNode campaign;
+        while (true)
+        {
+            campaign = await GetAsync(client, id);
+            if (campaign["status"]!.GetValue<string>() == "completed")
+                break;
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+        var starts = AttemptStarts(connection, prefix, id);
+        if (starts.Count != n)
+            throw new InvalidOperationException($"expected {n} attempts, found {starts.Count}");
+        var dialedAt = (starts.Max() - startedAt).TotalSeconds;
+        var completedAt = watch.Elapsed.TotalSeconds;
+        await tap!.ReportAsync(app.Services.GetRequiredService<EventStreamStore>(), [id], DrainWait);
+
+        var rawAfter = await RawQueueSendRateAsync(connection, n);
+        var dispatchRate = n / dialedAt;
+        var counter = app.Services.GetRequiredService<StorageRequestCounter>();
+        foreach (var (kind, count) in counter.ByKind.OrderByDescending(k => k.Value).Take(8))
+            Console.WriteLine($"    {count,7}  {kind}");
+        Console.WriteLine($"  storage requests: {counter.Requests} ({ScopeBreakdown(app, counter.Requests)}); {Health(app)}");
+        Console.WriteLine($"dispatch_{n / 1000.0:0.#}k: {dispatchRate:F0} dials/s (all {n} dialed in {dialedAt:F1} s, completed in {completedAt:F1} s, " +
+                          $"{campaign["calls_connected"]} connected), raw queue send {rawBefore:F0} msg/s before and {rawAfter:F0} after (16 in flight), " +
+                          $"ratio {dispatchRate / Math.Max(rawBefore, rawAfter):F2} against the faster (target >= 0.50)");
+        await StopAppAsync(app, client, connection, prefix, tap);
+    }
+
+    /// <summary>Sends <paramref name="n"/> small messages to a new Storage queue, 16 in flight; returns messages/s.</summary>
+    private static async Task<double> RawQueueSendRateAsync(string connection, int n)
+    {
+        var queue = new QueueClient(connection, "rawsend" + Guid.NewGuid().ToString("N")[..8]);
+        await queue.CreateIfNotExistsAsync();
+        var watch = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, n), new ParallelOptions { MaxDegreeOfParallelism = 16 },
+            async (i, ct) => await queue.SendMessageAsync($"{{\"attempt\":\"raw.{i}\"}}", ct));
+        var rate = n / watch.Elapsed.TotalSeconds;
+        await queue.DeleteAsync(); // Azurite keeps every queue's messages in one collection: leftovers slow later polls
+        return rate;
+    }
+
+    /// <summary>The start time of every attempt of a campaign, from the History its contact rows keep.</summary>
+    private static List<DateTimeOffset> AttemptStarts(string connection, string prefix, string id) =>
+        new TableServiceClient(connection).GetTableClient(prefix + "contacts")
+            .Query<TableEntity>(e => e.PartitionKey.CompareTo(id) > 0 && e.PartitionKey.CompareTo(id + "~~") < 0)
+            .Where(e => e.RowKey.StartsWith('+') && e.GetString("History") is not null)
+            .SelectMany(e => JsonNode.Parse(e.GetString("History"))!.AsArray())
+            .Select(a => DateTimeOffset.FromUnixTimeMilliseconds(a!["s"]!.GetValue<long>()))
+            .ToList();
+
+    /// <summary>
+    /// Retries due one minute after a no-answer: p50/p99 of (dial time - due time). A smoke run makes them due at once
+    /// (a 0-minute interval the API refuses, written directly), so it takes seconds.
+    /// </summary>
+    public static async Task TimerLatenessAsync(string connection)
+    {
+        var n = Sizes.Pick(200, 20);
+        var retryMinutes = Sizes.Pick(1, 0);
+        var (app, client, prefix, tap) = await StartAppAsync(connection, new()
+        {
+            ["Simulator:CallSeconds"] = "0",
+            ["Engine:MaxCallsInProgress"] = "400",
+        }, events: true);
+        var id = Sizes.Smoke
+            ? await CreateDirectAsync(app, await AccountAsync(app, client), n, retryMinutes, "no_answer")
+            : await CreateCampaignAsync(client, CampaignJson(n, "no_answer"));
+        await StartCampaignAsync(client, id);
+        while ((await GetAsync(client, id))["status"]!.GetValue<string>() != "completed")
+            await Task.Delay(ProgressPoll);
+
+        var table = new TableServiceClient(connection).GetTableClient(prefix + "contacts");
+        // Each contact row keeps its attempts (History): the second attempt's start against the first's end + 1 minute.
+        var lateness = table.Query<TableEntity>(e => e.PartitionKey.CompareTo(id) > 0 && e.PartitionKey.CompareTo(id + "~~") < 0)
+            .Where(e => e.RowKey.StartsWith('+') && e.GetString("History") is not null)
+            .Select(e => JsonNode.Parse(e.GetString("History"))!.AsArray())
+            .Where(h => h.Count >= 2)
+            .Select(h => (double)(h[1]!["s"]!.GetValue<long>() - (h[0]!["e"]!.GetValue<long>() + retryMinutes * 60_000)))
+            .Order().ToList();
+        await tap!.ReportAsync(app.Services.GetRequiredService<EventStreamStore>(), [id], DrainWait);
+        Console.WriteLine($"  {Health(app)}");
+        Console.WriteLine($"timer_lateness ({lateness.Count} retries due {retryMinutes} min after a no-answer): p50 {Percentile(lateness, 0.5) / 1000:F2} s, " +
+                          $"p99 {Percentile(lateness, 0.99) / 1000:F2} s, max {lateness[^1] / 1000:F2} s (target p99 < 2 s)");
+        await StopAppAsync(app, client, connection, prefix, tap);
+    }
+
+    /// <summary>
+    /// One wake-up that finds 1,000 contacts due, in a 2,000-contact and in a 200,000-contact campaign. The benchmark
+    /// wakes the campaigns itself; the trigger host drives only the event relay, so the events flow as in production
+    /// while no timer of the engine runs beside the measured wake-ups.
+    /// </summary>
+    public static async Task WakeUpCostAsync(string connection)
+    {
+        var (due, smallSize, largeSize) = (Sizes.Pick(1_000, 100), Sizes.Pick(2_000, 200), Sizes.Pick(200_000, 2_000));
+        var (app, client, prefix, tap) = await StartAppAsync(connection, new()
+        {
+            ["Simulator:CallSeconds"] = "3600",
+            ["Engine:MaxCallsInProgress"] = due.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["LocalTriggerHost:Functions:0"] = "EventRelay",
+        }, events: true);
+        var engine = app.Services.GetRequiredService<CampaignEngine>();
+        var counter = app.Services.GetRequiredService<StorageRequestCounter>();
+        var account = await AccountAsync(app, client);
+
+        // Both campaigns live in the same tables, created before either wakes: the emulator scans whole tables on
+        // every query, so only this way do the two wake-ups see the same storage and differ by campaign size alone.
+        var smallId = await CreateCampaignAsync(client, CampaignJson(smallSize));
+        var largeId = await CreateDirectAsync(app, account, largeSize);
+        var options = app.Services.GetRequiredService<EngineOptions>();
+        foreach (var id in new[] { smallId, largeId })
+            await StartCampaignAsync(client, id);
+
+        async Task<(double Ms, long Requests)> WakeAsync(string id, int expectedMade)
+        {
+            var before = counter.ByScope.GetValueOrDefault("wakeup");
+            var watch = Stopwatch.StartNew();
+            using (StorageRequestCounter.Scope("wakeup"))
+                await engine.HandleAsync(new TimerMessage(account, id, null, DateTimeOffset.UtcNow), CancellationToken.None);
+            var ms = watch.Elapsed.TotalMilliseconds;
+            var requests = counter.ByScope.GetValueOrDefault("wakeup") - before;
+            var made = (await GetAsync(client, id))["calls_made"]!.GetValue<int>();
+            if (made != expectedMade)
+                throw new InvalidOperationException($"expected {expectedMade} dials, saw {made}");
+            return (ms, requests);
+        }
+
+        // Each round lets 1,000 more calls be in progress, so each wake-up finds exactly 1,000 contacts to dial.
+        for (var round = 1; round <= 2; round++)
+        {
+            options.MaxCallsInProgress = due * round;
+            var small = await WakeAsync(smallId, due * round);
+            var large = await WakeAsync(largeId, due * round);
+            Console.WriteLine($"wakeup_cost round {round} ({due:N0} due): {smallSize:N0}-contact campaign {small.Ms:F0} ms / {small.Requests} storage requests; " +
+                              $"{largeSize:N0}-contact campaign {large.Ms:F0} ms / {large.Requests} storage requests; time ratio {large.Ms / small.Ms:F2}, " +
+                              $"request ratio {(double)large.Requests / small.Requests:F2} (target <= 1.5)");
+        }
+        await tap!.ReportAsync(app.Services.GetRequiredService<EventStreamStore>(), [smallId, largeId], DrainWait);
+        Console.WriteLine($"  {Health(app)}");
+        await StopAppAsync(app, client, connection, prefix, tap);
+    }
+
+    /// <summary>Storage requests per dialed attempt over a whole 1,000-contact campaign (retries included), polling, the relay and event delivery included.</summary>
+    public static async Task TransactionsPerAttemptAsync(string connection)
+    {
+        var n = Sizes.Pick(1000, 100);
+        var (app, client, prefix, tap) = await StartAppAsync(connection, new()
+        {
+            ["Simulator:CallSeconds"] = "1", // results come back through the outcomes queue, as real calls' do
+            ["Engine:MaxCallsInProgress"] = "50",
+        }, events: true);
+        var counter = app.Services.GetRequiredService<StorageRequestCounter>();
+        // A smoke run answers every call (no retry a minute later), so it takes seconds.
+        var id = await CreateCampaignAsync(client, CampaignJson(n, Sizes.Smoke ? "interested" : null));
+        var before = counter.Requests;
+        var watch = Stopwatch.StartNew();
+        await StartCampaignAsync(client, id);
+        JsonNode campaign;
+        var reads = 0;
+        while ((campaign = await GetAsync(client, id))["status"]!.GetValue<string>() != "completed" || campaign["calls_made"]!.GetValue<int>() < n)
+        {
+            reads++;
+            await Task.Delay(ProgressPoll);
+        }
+        var elapsed = watch.Elapsed.TotalSeconds;
+        await tap!.ReportAsync(app.Services.GetRequiredService<EventStreamStore>(), [id], DrainWait);
+        // Minus the benchmark's own progress reads: the campaign row and two counter rows per shard, each GET.
+        var used = counter.Requests - before - (reads + 1) * (1L + 2 * ContactSharding.ShardCountFor(n));
+        var attempts = campaign["calls_made"]!.GetValue<int>();
+        Console.WriteLine($"transactions_per_attempt: {used} storage requests for {attempts} attempts in {elapsed:F1} s = " +
+                          $"{(double)used / attempts:F2} per attempt (target <= 8; includes queue polling, the relay and event delivery to a webhook and the broker " +
+                          $"until the last event arrived; simulator outcomes drawn: {campaign["disposition_summary"]})");
+        Console.WriteLine($"  by scope: {ScopeBreakdown(app, counter.Requests - before)}; {Health(app)}");
+        foreach (var (kind, count) in counter.ByKind.OrderByDescending(k => k.Value).Take(12))
+            Console.WriteLine($"    {count,7}  {kind}");
+        await StopAppAsync(app, client, connection, prefix, tap);
+    }
+}

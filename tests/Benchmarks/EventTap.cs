@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Amqp;
+using Campaigns.Functions.Integration.Events;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+/// <summary>
+/// The two places a benchmark's events go, each timing every arrival: a webhook receiver (a real HTTP listener,
+/// subscribed to every event) and a consumer of the broker topic (AMQP 1.0). <see cref="ReportAsync"/> prints the event
+/// lag: from the change (the event's time, when its outbox row was written) to its append to the campaign's stream,
+/// and to its arrival at each destination.
+/// </summary>
+internal sealed class EventTap : IAsyncDisposable
+{
+    private readonly WebApplication _receiver;
+    private readonly Connection _connection;
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _webhook = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _broker = new();
+
+    private EventTap(WebApplication receiver, Connection connection)
+    {
+        _receiver = receiver;
+        _connection = connection;
+    }
+
+    public string WebhookUrl => _receiver.Urls.First() + "/hook";
+
+    public static async Task<EventTap> StartAsync(string amqp, string topic)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var receiver = builder.Build();
+        var connection = await new ConnectionFactory().CreateAsync(new Address(amqp));
+        var tap = new EventTap(receiver, connection);
+        receiver.MapPost("/hook", async (HttpRequest request) =>
+        {
+            using var body = await JsonDocument.ParseAsync(request.Body);
+            tap._webhook.TryAdd(body.RootElement.GetProperty("id").GetString()!, DateTimeOffset.UtcNow);
+            return Results.Ok();
+        });
+        await receiver.StartAsync();
+        var link = new ReceiverLink(new Session(connection), "bench-tap-" + Guid.NewGuid().ToString("N")[..8], topic);
+        link.Start(1000, (l, message) =>
+        {
+            tap._broker.TryAdd(message.Properties.MessageId, DateTimeOffset.UtcNow);
+            l.Accept(message);
+        });
+        return tap;
+    }
+
+    /// <summary>Subscribes the receiver as a webhook of the benchmark's account (every event).</summary>
+    public async Task SubscribeAsync(HttpClient client)
+    {
+        using var response = await client.PostAsJsonAsync("/v1/webhooks", new { url = WebhookUrl });
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"POST /v1/webhooks: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>
+    /// Waits (at most <paramref name="wait"/>) until both destinations have every event of the campaigns' streams,
+    /// then prints the lags, p50 and p99, with how many events each destination got.
+    /// </summary>
+    public async Task ReportAsync(EventStreamStore streams, IReadOnlyCollection<string> campaigns, TimeSpan wait, string indent = "  ")
+    {
+        var events = new List<StreamEvent>();
+        var deadline = DateTimeOffset.UtcNow + wait;
+        while (true)
+        {
+            events.Clear();
+            foreach (var campaign in campaigns)
+            {
+                for (long after = 0; ;)
+                {
+                    var page = await streams.ReadAsync(campaign, after, 5_000, CancellationToken.None);
+                    if (page.Count == 0)
+                        break;
+                    events.AddRange(page);
+                    after = page[^1].Sequence;
+                }
+            }
+            if (events.All(e => _webhook.ContainsKey(e.Id) && _broker.ContainsKey(e.Id)) || DateTimeOffset.UtcNow > deadline)
+                break;
+            await Task.Delay(200);
+        }
+        static string Lags(List<double> ms) => ms.Count == 0 ? "none" : $"p50 {BenchApp.Percentile(ms, 0.5) / 1000:F2} s, p99 {BenchApp.Percentile(ms, 0.99) / 1000:F2} s, max {ms[^1] / 1000:F2} s";
+        List<double> Of(Func<StreamEvent, DateTimeOffset?> arrived) =>
+            events.Select(e => arrived(e) is { } at ? (at - e.Time.ToDateTimeOffset()).TotalMilliseconds : double.NaN).Where(x => !double.IsNaN(x)).Order().ToList();
+        var appended = Of(e => e.AppendedAt?.ToDateTimeOffset());
+        var hooked = Of(e => _webhook.TryGetValue(e.Id, out var at) ? at : null);
+        var bused = Of(e => _broker.TryGetValue(e.Id, out var at) ? at : null);
+        Console.WriteLine($"{indent}event lag ({events.Count:N0} events; target p99 < 5 s): outbox -> stream {Lags(appended)}; " +
+                          $"-> webhook {Lags(hooked)} ({hooked.Count:N0} got); -> broker {Lags(bused)} ({bused.Count:N0} got)");
+        if (hooked.Count < events.Count || bused.Count < events.Count)
+            Console.WriteLine($"{indent}NOT DELIVERED within {wait.TotalSeconds:F0} s: webhook {events.Count - hooked.Count}, broker {events.Count - bused.Count}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _connection.CloseAsync();
+        await _receiver.StopAsync();
+        await _receiver.DisposeAsync();
+    }
+}
