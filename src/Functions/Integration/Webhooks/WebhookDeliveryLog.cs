@@ -36,90 +36,103 @@ internal sealed record DeliveryRecord(
 internal sealed record LoggedDelivery(string Id, DeliveryRecord Record);
 
 /// <summary>
-/// The delivery log: table <c>webhookdeliveries</c>, PartitionKey = <c>{account}~{webhook id}</c>, RowKey = the
-/// attempt time as inverted ticks (19 digits) and a random suffix, so a partition reads newest first and two attempts
-/// in the same tick never collide. Rows are insert-only: an attempt, once made, is history. The log of a deleted
-/// webhook is left in place (nothing lists it any more).
+/// The delivery log: table <c>webhookdeliveries</c>, PartitionKey = <c>{account}~{webhook id}</c>. The attempts a
+/// deliverer makes in one go are packed into one row (<see cref="PackedColumns"/>, up to <see cref="RecordsPerRow"/>),
+/// so a webhook taking a thousand events a second costs a few writes a second, not a thousand. RowKey = the newest
+/// attempt's time as inverted ticks (19 digits) and a random suffix, so a partition reads newest first and two rows of
+/// the same tick never collide; an attempt's id is its row's key and its place in the row. Rows are insert-only: an
+/// attempt, once made, is history. The log of a deleted webhook is left in place (nothing lists it any more).
 /// </summary>
 internal sealed class WebhookDeliveryLog(CampaignTables tables)
 {
     public const int MaxErrorLength = 500;
+    public const int RecordsPerRow = 500;
 
     /// <summary>Appends an attempt to the webhook's log and returns its id.</summary>
     public async Task<string> RecordAsync(string accountId, string webhookId, DeliveryRecord record, CancellationToken cancellationToken)
     {
-        var entity = ToEntity(accountId, webhookId, record);
+        var entity = ToEntity(accountId, webhookId, [record]);
         await tables.WebhookDeliveries.AddEntityAsync(entity, cancellationToken); // insert-only: the random suffix makes a clash a bug, not a race
-        return entity.RowKey;
+        return Id(entity.RowKey, 0);
     }
 
-    /// <summary>
-    /// Appends several attempts of one webhook, 100 to a transaction (one partition): a deliverer sending hundreds of
-    /// events a second logs them in a few writes, not one write each.
-    /// </summary>
+    /// <summary>Appends several attempts of one webhook: one row per <see cref="RecordsPerRow"/>, the rows in one transaction.</summary>
     public async Task RecordAllAsync(string accountId, string webhookId, IReadOnlyList<DeliveryRecord> records, CancellationToken cancellationToken)
     {
-        foreach (var chunk in records.Chunk(100))
-        {
-            await tables.WebhookDeliveries.SubmitTransactionAsync(
-                chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(accountId, webhookId, r))).ToList(), cancellationToken);
-        }
+        if (records.Count == 0)
+            return;
+        var rows = records.Chunk(RecordsPerRow).Select(chunk => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(accountId, webhookId, chunk))).ToList();
+        await tables.WebhookDeliveries.SubmitTransactionAsync(rows, cancellationToken);
     }
 
-    private static TableEntity ToEntity(string accountId, string webhookId, DeliveryRecord record)
+    private static string Id(string rowKey, int index) => $"{rowKey}.{index}";
+
+    private static TableEntity ToEntity(string accountId, string webhookId, IReadOnlyList<DeliveryRecord> records)
     {
-        var inverted = long.MaxValue - record.AttemptedAt.ToUnixTimeTicks();
+        var newest = records.Max(r => r.AttemptedAt);
+        var inverted = long.MaxValue - newest.ToUnixTimeTicks();
         var rowKey = inverted.ToString("D19", CultureInfo.InvariantCulture) + "_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
-        var entity = new TableEntity(Partition(accountId, webhookId), rowKey)
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
         {
-            ["EventId"] = record.EventId,
-            ["EventType"] = record.EventType,
-            ["CampaignId"] = record.CampaignId,
-            ["Attempt"] = record.Attempt,
-            ["Outcome"] = record.Outcome,
-            ["DurationMs"] = record.DurationMs,
-            ["AttemptedAt"] = record.AttemptedAt.ToDateTimeOffset(),
-        };
-        // Absent values are left out of the row rather than written as nulls.
-        if (record.StatusCode is { } status)
-            entity["StatusCode"] = status;
-        if (record.Error is { } error)
-            entity["Error"] = error.Length > MaxErrorLength ? error[..MaxErrorLength] : error;
-        if (record.NextAttemptAt is { } next)
-            entity["NextAttemptAt"] = next.ToDateTimeOffset();
+            foreach (var r in records)
+            {
+                writer.Write(r.EventId);
+                writer.Write(r.EventType);
+                writer.Write(r.CampaignId);
+                writer.Write(r.Attempt);
+                writer.Write(r.StatusCode ?? -1);
+                writer.Write(r.Outcome);
+                writer.Write(r.Error is null ? "" : r.Error.Length > MaxErrorLength ? r.Error[..MaxErrorLength] : r.Error);
+                writer.Write(r.Error is not null);
+                writer.Write(r.DurationMs);
+                writer.Write(r.AttemptedAt.ToUnixTimeTicks());
+                writer.Write(r.NextAttemptAt?.ToUnixTimeTicks() ?? long.MinValue);
+            }
+        }
+        var entity = new TableEntity(Partition(accountId, webhookId), rowKey) { ["Count"] = records.Count };
+        PackedColumns.Write(entity, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         return entity;
     }
 
-    /// <summary>The newest <paramref name="limit"/> attempts of the webhook, newest first.</summary>
+    private static IEnumerable<LoggedDelivery> FromEntity(TableEntity row)
+    {
+        var count = row.GetInt32("Count") ?? 0;
+        using var reader = new BinaryReader(new MemoryStream(PackedColumns.Read(row)), System.Text.Encoding.UTF8);
+        var records = new List<LoggedDelivery>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var (eventId, eventType, campaignId, attempt, status, outcome, error, hasError) =
+                (reader.ReadString(), reader.ReadString(), reader.ReadString(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadString(), reader.ReadString(), reader.ReadBoolean());
+            var (duration, at, next) = (reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64());
+            records.Add(new LoggedDelivery(Id(row.RowKey, i), new DeliveryRecord(eventId, eventType, campaignId, attempt, status < 0 ? null : status, outcome,
+                hasError ? error : null, duration, Instant.FromUnixTimeTicks(at), next == long.MinValue ? null : Instant.FromUnixTimeTicks(next))));
+        }
+        return records;
+    }
+
+    /// <summary>
+    /// The newest <paramref name="limit"/> attempts of the webhook, newest first. Rows come newest-attempt first; a later
+    /// row can still hold attempts newer than some of an earlier row's (two campaigns delivering at once), so rows are
+    /// read until the next one's newest attempt is older than the <paramref name="limit"/>-th newest found.
+    /// </summary>
     public async Task<IReadOnlyList<LoggedDelivery>> ListAsync(string accountId, string webhookId, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        var partition = Partition(accountId, webhookId);
-        var rows = new List<LoggedDelivery>(Math.Min(limit, 200));
-        await foreach (var page in tables.WebhookDeliveries.QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey eq {partition}"), maxPerPage: Math.Min(limit, 1000), cancellationToken: cancellationToken).AsPages())
+        var found = new List<LoggedDelivery>();
+        await foreach (var row in tables.WebhookDeliveries.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {Partition(accountId, webhookId)}"), maxPerPage: 100, cancellationToken: cancellationToken))
         {
-            foreach (var row in page.Values)
-            {
-                rows.Add(new LoggedDelivery(row.RowKey, FromEntity(row)));
-                if (rows.Count == limit)
-                    return rows;
-            }
+            var rowNewest = Instant.FromUnixTimeTicks(long.MaxValue - long.Parse(row.RowKey.AsSpan(0, 19), CultureInfo.InvariantCulture));
+            if (found.Count >= limit && rowNewest < Newest(found)[limit - 1].Record.AttemptedAt)
+                break;
+            found.AddRange(FromEntity(row));
         }
-        return rows;
+        return Newest(found).Take(limit).ToList();
     }
 
-    private static string Partition(string accountId, string webhookId) => $"{accountId}~{webhookId}";
+    private static List<LoggedDelivery> Newest(List<LoggedDelivery> found) =>
+        found.OrderByDescending(d => d.Record.AttemptedAt).ThenBy(d => d.Id, StringComparer.Ordinal).ToList();
 
-    private static DeliveryRecord FromEntity(TableEntity row) => new(
-        row.GetString("EventId") ?? "",
-        row.GetString("EventType") ?? "",
-        row.GetString("CampaignId") ?? "",
-        row.GetInt32("Attempt") ?? 0,
-        row.GetInt32("StatusCode"),
-        row.GetString("Outcome") ?? "",
-        row.GetString("Error"),
-        row.GetInt64("DurationMs") ?? 0,
-        Instant.FromDateTimeOffset(row.GetDateTimeOffset("AttemptedAt") ?? DateTimeOffset.UnixEpoch),
-        row.GetDateTimeOffset("NextAttemptAt") is { } next ? Instant.FromDateTimeOffset(next) : null);
+    private static string Partition(string accountId, string webhookId) => $"{accountId}~{webhookId}";
 }
