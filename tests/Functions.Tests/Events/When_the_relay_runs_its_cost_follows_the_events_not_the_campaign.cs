@@ -112,4 +112,30 @@ public sealed class When_the_relay_runs_its_cost_follows_the_events_not_the_camp
         await index.ClearAsync(first, CancellationToken.None);
         Assert.Single(await index.ReadAsync(campaign, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task The_sweep_relays_a_campaign_whose_relay_signal_was_lost_even_once_it_has_ended()
+    {
+        var (client, key) = await app.NewAccountAsync();
+        var account = await app.AccountOfAsync(key);
+        var id = await Scenario.CreateAsync(client, [Scenario.Contact(Scenario.NewYork(1))]);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.PatchAsync(id, "stop")).StatusCode);
+        app.Clock.Advance(TimeSpan.FromSeconds(5));
+        await Relay.RelayAsync(account, id, CancellationToken.None);
+        Assert.Empty(await app.Service<OutboxIndex>().ReadAsync(id, CancellationToken.None));
+
+        // A late event of the stopped campaign: its partition marked and its row committed, then the process died
+        // before the relay message went out.
+        var partition = ContactSharding.PartitionKey(id, 0);
+        var late = OutboxEvent.ContactResolved(account, id, Scenario.NewYork(1), "interested", 1, NodaTime.Instant.FromDateTimeOffset(app.Clock.GetUtcNow()));
+        await app.Service<OutboxIndex>().MarkAsync(account, id, new OutboxPartition(OutboxTable.Contacts, partition), CancellationToken.None);
+        await app.Service<CampaignTables>().Contacts.SubmitTransactionAsync([OutboxRows.InShardPartition(partition, late)]);
+        app.Clock.Advance(TimeSpan.FromSeconds(2));
+
+        await Relay.SweepAsync(CancellationToken.None);
+
+        var stream = await app.Service<EventStreamStore>().ReadAsync(id, 0, 100, CancellationToken.None);
+        Assert.Equal(["campaign.created", "campaign.stopped", "contact.resolved"], stream.Select(e => e.Type));
+        Assert.Equal(late.Id, stream[^1].Id);
+    }
 }

@@ -11,7 +11,7 @@ namespace Campaigns.Functions.Integration.Events;
 /// keeps its id and its bytes (the stream holds them).
 /// </summary>
 internal sealed partial class BrokerDelivery(
-    EventStreamStore streams, EventQueue queue, IEventPublisher broker, EventsOptions options, TimeProvider time, ILogger<BrokerDelivery> log)
+    EventStreamStore streams, EventQueue queue, IEventPublisher broker, EventsOptions options, RelayMetrics metrics, TimeProvider time, ILogger<BrokerDelivery> log)
 {
     public const string Destination = "bus";
 
@@ -42,14 +42,20 @@ internal sealed partial class BrokerDelivery(
             cursor = await streams.WriteCursorAsync(cursor with { LeaseUntil = now + Duration.FromSeconds(options.LeaseSeconds) }, cancellationToken);
             while (true)
             {
+                var reading = System.Diagnostics.Stopwatch.GetTimestamp();
                 var batch = await streams.ReadAsync(campaignId, cursor.Delivered, options.BrokerBatch, cancellationToken);
+                RelayMetrics.Since(ref metrics.BrokerReadTicks, reading);
                 if (batch.Count == 0)
                     break;
                 var outgoing = batch.Select(e => new OutgoingEvent(e.Id, e.Type, e.CampaignId, e.AccountId, System.Text.Encoding.UTF8.GetBytes(e.Body))).ToList();
                 try
                 {
+                    var sending = System.Diagnostics.Stopwatch.GetTimestamp();
                     await broker.PublishAsync(outgoing, cancellationToken);
+                    RelayMetrics.Since(ref metrics.BrokerSendTicks, sending);
+                    var writing = System.Diagnostics.Stopwatch.GetTimestamp();
                     cursor = await streams.WriteCursorAsync(cursor with { Delivered = batch[^1].Sequence, FailedAttempts = 0, FirstFailedAt = null, NextAttemptAt = null }, cancellationToken);
+                    RelayMetrics.Since(ref metrics.BrokerCursorTicks, writing);
                 }
                 catch (EventPublishException ex)
                 {

@@ -13,13 +13,22 @@ internal interface IWebhookFanOut
     Task DeliverAsync(string accountId, string campaignId, string? only, CancellationToken cancellationToken);
 }
 
-/// <summary>What the relay has done since start: for the benchmarks and, later, metrics.</summary>
+/// <summary>What the relay and the broker's deliverer have done since start, and where their time went (Stopwatch ticks): for the benchmarks and metrics.</summary>
 internal sealed class RelayMetrics
 {
     public long Passes;
     public long MarksRead;
     public long OutboxRowsRead;
     public long EventsRelayed;
+    public long ReadTicks;
+    public long AppendTicks;
+    public long DeleteTicks;
+    public long BrokerReadTicks;
+    public long BrokerSendTicks;
+    public long BrokerCursorTicks;
+
+    /// <summary>Adds the time since <paramref name="started"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp) to <paramref name="ticks"/>.</summary>
+    public static void Since(ref long ticks, long started) => Interlocked.Add(ref ticks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
 }
 
 /// <summary>
@@ -84,12 +93,21 @@ internal sealed partial class EventRelay(
     {
         Interlocked.Increment(ref metrics.Passes);
         var now = Now;
+        var head = await streams.ReadHeadAsync(campaignId, accountId, cancellationToken);
+        if (head.LeaseUntil is { } leased && leased > now)
+        {
+            // Another pass is appending: it will see what we would (and it delivers); look again once it is done.
+            await queue.SendAsync(new EventWork("relay", accountId, campaignId), TimeSpan.FromSeconds(1), cancellationToken);
+            return false;
+        }
         var marks = (await index.ReadAsync(campaignId, cancellationToken)).Where(m => Belongs(m, accountId, campaignId)).ToList();
         Interlocked.Add(ref metrics.MarksRead, marks.Count);
+        var reading = System.Diagnostics.Stopwatch.GetTimestamp();
         var (rows, truncated) = await ReadOutboxAsync(campaignId, marks, cancellationToken);
+        RelayMetrics.Since(ref metrics.ReadTicks, reading);
         var fence = (now - Settle).ToUnixTimeTicks();
         var ready = rows.Where(r => r.TimeTicks <= fence).ToList();
-        if (ready.Count > 0 && !await AppendAsync(accountId, campaignId, ready, cancellationToken))
+        if (ready.Count > 0 && !await AppendAsync(head, ready, cancellationToken))
         {
             await queue.SendAsync(new EventWork("relay", accountId, campaignId), TimeSpan.FromSeconds(1), cancellationToken);
             return false;
@@ -169,21 +187,23 @@ internal sealed partial class EventRelay(
         return (rows, truncated);
     }
 
-    /// <summary>Appends the rows' events to the stream under the stream's lease, then deletes the rows. False when another instance holds the lease.</summary>
-    private async Task<bool> AppendAsync(string accountId, string campaignId, List<PendingRow> ready, CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends the rows' events to the stream under the stream's lease, then deletes the rows. False when the head
+    /// changed since it was read (another pass appended or holds the lease).
+    /// </summary>
+    private async Task<bool> AppendAsync(StreamHead head, List<PendingRow> ready, CancellationToken cancellationToken)
     {
+        var (accountId, campaignId) = (head.AccountId, head.CampaignId);
+        var appending = System.Diagnostics.Stopwatch.GetTimestamp();
         var ordered = ready
             .SelectMany(row => row.Events.Select((e, i) => (Event: e, Row: row, Index: i)))
             .OrderBy(x => x.Event.Time).ThenBy(x => CampaignEvents.Rank(x.Event.Type))
             .ThenBy(x => x.Row.RowKey, StringComparer.Ordinal).ThenBy(x => x.Index)
             .Select(x => x.Event).ToList();
-        var now = Now;
-        var head = await streams.ReadHeadAsync(campaignId, accountId, cancellationToken);
-        if (head.LeaseUntil is { } held && held > now)
-            return false;
         try
         {
-            head = await streams.WriteHeadAsync(head with { LeaseUntil = now + Duration.FromSeconds(options.LeaseSeconds) }, [], now, cancellationToken);
+            // The first append takes the lease with it (under the head's ETag read at the pass's start); the lease is
+            // kept until the rows are deleted, so no other pass can append them again meanwhile.
             var name = (await campaigns.GetAsync(accountId, campaignId, cancellationToken))?.Campaign.Name;
             foreach (var chunk in Chunks(ordered))
             {
@@ -197,8 +217,11 @@ internal sealed partial class EventRelay(
                     NextSequence = head.NextSequence + appended.Count, LeaseUntil = Now + Duration.FromSeconds(options.LeaseSeconds),
                 }, appended, Now, cancellationToken);
             }
+            RelayMetrics.Since(ref metrics.AppendTicks, appending);
+            var deleting = System.Diagnostics.Stopwatch.GetTimestamp();
             await DeleteAsync(ready, cancellationToken);
             await streams.WriteHeadAsync(head with { LeaseUntil = null }, [], Now, cancellationToken);
+            RelayMetrics.Since(ref metrics.DeleteTicks, deleting);
             Interlocked.Add(ref metrics.EventsRelayed, ordered.Count);
             LogRelayed(ordered.Count, campaignId);
             return true;
