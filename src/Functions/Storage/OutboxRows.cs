@@ -101,7 +101,7 @@ internal static class OutboxRows
             ["TimeTicks"] = events.Max(e => e.Time).ToUnixTimeTicks(),
             ["Count"] = events.Count,
         };
-        PackedColumns.Write(entity, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        PackedColumns.WriteCompressed(entity, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         return entity;
     }
 

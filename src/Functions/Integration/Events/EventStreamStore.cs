@@ -121,7 +121,7 @@ internal sealed class EventStreamStore(CampaignTables tables)
         {
             ["Account"] = accountId, ["First"] = page[0].Sequence, ["Count"] = page.Count, ["AppendedAt"] = now.ToDateTimeOffset(),
         };
-        PackedColumns.Write(entity, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        PackedColumns.WriteCompressed(entity, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         return entity;
     }
 

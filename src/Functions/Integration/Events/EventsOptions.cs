@@ -26,7 +26,7 @@ public sealed class EventsOptions
     public int RelayBatch { get; set; } = 50_000;
 
     /// <summary>Most events one send to the broker carries (sent pipelined on one link).</summary>
-    public int BrokerBatch { get; set; } = 500;
+    public int BrokerBatch { get; set; } = 2_000;
 
     /// <summary>The longest wait between retries while the broker is down (it is retried for ever: nothing is dropped).</summary>
     public int BrokerRetryMaxSeconds { get; set; } = 60;

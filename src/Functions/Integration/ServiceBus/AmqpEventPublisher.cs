@@ -8,7 +8,8 @@ namespace Campaigns.Functions.Integration.ServiceBus;
 /// Sends integration events over AMQP 1.0 on one connection, session and sender link, opened at the first batch and
 /// opened again after any failure (a dropped connection, a broker restart, a refused or timed-out event). A batch is
 /// pipelined: up to <see cref="ServiceBusOptions.MaxUnsettled"/> events travel unsettled at once, in order on the one
-/// link, and every outcome is awaited. Batches of concurrent callers take turns, so each keeps its order.
+/// link, and every outcome is awaited. Batches of concurrent callers take turns to go out, and one goes out while the
+/// one before it waits for its outcomes; a caller sends its next batch only after this one settled, so each keeps its order.
 /// </summary>
 internal sealed class AmqpEventPublisher : IEventPublisher, IAsyncDisposable
 {
@@ -40,11 +41,15 @@ internal sealed class AmqpEventPublisher : IEventPublisher, IAsyncDisposable
             throw new InvalidOperationException("No ServiceBusConnection is configured: the broker is not a destination of events.");
         if (events.Count == 0)
             return;
+        // The turn covers opening the link and handing the batch to it, not the wait for its outcomes: the next
+        // caller's batch (another campaign's) goes out on the same link while this one's outcomes come back, so the
+        // link does not drain between batches.
+        SenderLink link;
+        Sent sent;
         await _turn.WaitAsync(cancellationToken);
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            SenderLink link;
             try
             {
                 link = await EnsureLinkAsync(cancellationToken);
@@ -55,13 +60,7 @@ internal sealed class AmqpEventPublisher : IEventPublisher, IAsyncDisposable
                 await DropAsync();
                 throw new EventPublishException(0, $"Could not open a link to '{_options.Topic}' on {_options.Address}: {ex.Message}", ex);
             }
-
-            var failure = await SendAllAsync(link, events, cancellationToken);
-            if (failure is not null)
-            {
-                await DropAsync(); // the link saw a failure: the next batch starts on a fresh one
-                throw failure;
-            }
+            sent = await SendAsync(link, events, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -72,10 +71,29 @@ internal sealed class AmqpEventPublisher : IEventPublisher, IAsyncDisposable
         {
             _turn.Release();
         }
+
+        EventPublishException? failure;
+        try
+        {
+            failure = await SettleAsync(sent, events, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await DropIfCurrentAsync(link);
+            throw;
+        }
+        if (failure is not null)
+        {
+            await DropIfCurrentAsync(link); // the link saw a failure: the next batch starts on a fresh one
+            throw failure;
+        }
     }
 
-    /// <summary>Sends the batch pipelined and awaits every outcome; returns null when all were accepted, else the failure to throw.</summary>
-    private async Task<EventPublishException?> SendAllAsync(SenderLink link, IReadOnlyList<OutgoingEvent> events, CancellationToken cancellationToken)
+    /// <summary>What a batch handed to the link: how many went out, the outcome of each, and the link's closing.</summary>
+    private sealed record Sent(int Count, TaskCompletionSource<Outcome?>[] Outcomes, TaskCompletionSource<Error?> Closed);
+
+    /// <summary>Sends the batch pipelined, at most <see cref="ServiceBusOptions.MaxUnsettled"/> unsettled at once.</summary>
+    private async Task<Sent> SendAsync(SenderLink link, IReadOnlyList<OutgoingEvent> events, CancellationToken cancellationToken)
     {
         var outcomes = new TaskCompletionSource<Outcome?>[events.Count];
         for (var i = 0; i < outcomes.Length; i++)
@@ -103,7 +121,13 @@ internal sealed class AmqpEventPublisher : IEventPublisher, IAsyncDisposable
         {
             // Send throws once the link is detaching: the events from here on were not sent.
         }
+        return new Sent(sent, outcomes, closed);
+    }
 
+    /// <summary>Awaits every outcome of a batch in order; returns null when all were accepted, else the failure to throw.</summary>
+    private async Task<EventPublishException?> SettleAsync(Sent batch, IReadOnlyList<OutgoingEvent> events, CancellationToken cancellationToken)
+    {
+        var (sent, outcomes, closed) = (batch.Count, batch.Outcomes, batch.Closed);
         var accepted = 0;
         for (; accepted < sent; accepted++)
         {
@@ -178,6 +202,21 @@ internal sealed class AmqpEventPublisher : IEventPublisher, IAsyncDisposable
         _channel.OnClosed(error => closed.TrySetResult(error));
         ServiceBusLog.Connected(_logger, _options.Address!.ToString(), _options.Topic);
         return _link;
+    }
+
+    /// <summary>Drops the link a failed batch used, unless another batch has already opened a fresh one.</summary>
+    private async Task DropIfCurrentAsync(SenderLink failed)
+    {
+        await _turn.WaitAsync();
+        try
+        {
+            if (ReferenceEquals(_link, failed))
+                await DropAsync();
+        }
+        finally
+        {
+            _turn.Release();
+        }
     }
 
     private async Task DropAsync()

@@ -91,7 +91,7 @@ internal sealed class WebhookDeliveryLog(CampaignTables tables)
             }
         }
         var entity = new TableEntity(Partition(accountId, webhookId), rowKey) { ["Count"] = records.Count };
-        PackedColumns.Write(entity, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        PackedColumns.WriteCompressed(entity, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         return entity;
     }
 

@@ -1,0 +1,50 @@
+using System.Diagnostics;
+
+/// <summary>
+/// CPU time spent by this process and by the emulator and broker processes (found by name in /proc) over a window:
+/// on two cores, where throughput is bound by CPU, this says which process the time went to.
+/// </summary>
+internal sealed class CpuMeter
+{
+    private readonly Dictionary<string, double> _start;
+
+    private CpuMeter(Dictionary<string, double> start) => _start = start;
+
+    public static CpuMeter Start() => new(Read());
+
+    /// <summary>CPU seconds each process used since <see cref="Start"/>.</summary>
+    public string Report()
+    {
+        var now = Read();
+        return string.Join(", ", now.Select(p => $"{p.Key} {p.Value - _start.GetValueOrDefault(p.Key):F1} s"));
+    }
+
+    private static Dictionary<string, double> Read()
+    {
+        var seconds = new Dictionary<string, double> { ["app (this process)"] = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds };
+        var tick = 100.0; // USER_HZ on Linux
+        foreach (var dir in Directory.Exists("/proc") ? Directory.GetDirectories("/proc") : [])
+        {
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                var name = cmdline.Contains("azurite") && cmdline.Contains("inMemoryPersistence") ? "Azurite"
+                    : cmdline.Contains("beam.smp") && cmdline.Contains("rabbit") ? "RabbitMQ" : null;
+                if (name is null)
+                    continue;
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var cpu = (double.Parse(fields[11]) + double.Parse(fields[12])) / tick; // utime, stime
+                seconds[name] = seconds.GetValueOrDefault(name) + cpu;
+            }
+            catch (IOException)
+            {
+                // the process ended meanwhile
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return seconds;
+    }
+}
