@@ -182,9 +182,11 @@ internal static class BenchApp
     /// <summary>Storage tries the app saw fail for the storage's sake (timeouts, throttling, 5xx) and the API's 5xx: both must be none.</summary>
     public static string Health(WebApplication app)
     {
-        var failures = app.Services.GetRequiredService<StorageRequestCounter>().Failures;
-        var storage = failures.Count == 0 ? "none" : string.Join(", ", failures.Select(f => $"{f.Value} x {f.Key}"));
-        return $"storage timeouts/throttling/5xx: {storage}; API 5xx: {ServerErrors}";
+        var counter = app.Services.GetRequiredService<StorageRequestCounter>();
+        var storage = counter.Failures.Count == 0 ? "none" : string.Join(", ", counter.Failures.Select(f => $"{f.Value} x {f.Key}"));
+        var slow = counter.Slow.Count == 0 ? "none" : string.Join(", ", counter.Slow.OrderByDescending(s => s.Value.Count).Take(5)
+            .Select(s => $"{s.Value.Count} x {s.Key} (longest {s.Value.LongestSeconds:F1} s)"));
+        return $"storage timeouts/throttling/5xx: {storage}; API 5xx: {ServerErrors}; storage requests over 1 s: {slow}";
     }
 
     /// <summary>Storage requests by scope: the relay's, the deliveries' and the rest.</summary>

@@ -27,6 +27,11 @@ internal sealed class StorageRequestCounter : HttpPipelinePolicy
     /// <summary>Tries that storage did not answer in time (<c>timeout</c>) or answered 429 or 5xx (by status).</summary>
     public IReadOnlyDictionary<string, long> Failures => _failures;
 
+    /// <summary>Tries that took longer than a second, by request kind: how many and the longest (seconds).</summary>
+    public IReadOnlyDictionary<string, (long Count, double LongestSeconds)> Slow => _slow;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Count, double LongestSeconds)> _slow = new();
+
     /// <summary>Counts the requests of the code that runs until the result is disposed (and what it awaits) under <paramref name="name"/>.</summary>
     public static IDisposable Scope(string name)
     {
@@ -57,7 +62,8 @@ internal sealed class StorageRequestCounter : HttpPipelinePolicy
 
     public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        Count(message);
+        var kind = Count(message);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             await ProcessNextAsync(message, pipeline);
@@ -66,6 +72,12 @@ internal sealed class StorageRequestCounter : HttpPipelinePolicy
         {
             _failures.AddOrUpdate("timeout", 1, (_, n) => n + 1);
             throw;
+        }
+        finally
+        {
+            var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+            if (seconds > 1)
+                _slow.AddOrUpdate(kind, (1, seconds), (_, s) => (s.Count + 1, Math.Max(s.LongestSeconds, seconds)));
         }
         Check(message);
     }
@@ -76,7 +88,7 @@ internal sealed class StorageRequestCounter : HttpPipelinePolicy
             _failures.AddOrUpdate(message.Response.Status.ToString(System.Globalization.CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
     }
 
-    private void Count(HttpMessage message)
+    private string Count(HttpMessage message)
     {
         Interlocked.Increment(ref _requests);
         if (CurrentScope.Value is { } scope)
@@ -89,6 +101,8 @@ internal sealed class StorageRequestCounter : HttpPipelinePolicy
             resource = resource[..paren] + (resource.EndsWith("()", StringComparison.Ordinal) ? " query" : " point");
         else if (segments.Length > 2)
             resource += "/" + (segments[2] == "messages" ? "messages" + (segments.Length > 3 ? "/id" : "") : "blob");
-        _byKind.AddOrUpdate($"{message.Request.Method} {resource}", 1, (_, n) => n + 1);
+        var kind = $"{message.Request.Method} {resource}";
+        _byKind.AddOrUpdate(kind, 1, (_, n) => n + 1);
+        return kind;
     }
 }

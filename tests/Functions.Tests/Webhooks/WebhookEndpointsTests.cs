@@ -134,7 +134,7 @@ public sealed class WebhookEndpointsTests(AppFixture app)
         Assert.DoesNotContain("secret", getText);
         Assert.DoesNotContain("secret", listText);
         var got = JsonNode.Parse(getText)!.AsObject();
-        Assert.Equal(["id", "url", "events", "created_at"], got.Select(p => p.Key));
+        Assert.Equal(["id", "url", "events", "created_at", "batch_size"], got.Select(p => p.Key));
         Assert.Equal(created["created_at"]!.GetValue<string>(), got["created_at"]!.GetValue<string>());
     }
 

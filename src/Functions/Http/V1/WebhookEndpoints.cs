@@ -12,10 +12,10 @@ namespace Campaigns.Functions.Http.V1;
 // The JSON shapes of /v1/webhooks. Property names become snake_case through the app's JSON options.
 
 /// <summary>A webhook as listed and fetched: never its secret.</summary>
-public sealed record WebhookView(string Id, string Url, IReadOnlyList<string> Events, string CreatedAt);
+public sealed record WebhookView(string Id, string Url, IReadOnlyList<string> Events, string CreatedAt, int BatchSize);
 
 /// <summary>The create reply: the only one that shows the secret.</summary>
-public sealed record CreatedWebhookView(string Id, string Url, IReadOnlyList<string> Events, string CreatedAt, string Secret);
+public sealed record CreatedWebhookView(string Id, string Url, IReadOnlyList<string> Events, string CreatedAt, int BatchSize, string Secret);
 
 public sealed record WebhookListView(IReadOnlyList<WebhookView> Data);
 
@@ -27,7 +27,7 @@ public sealed record WebhookDeliveryView(
 public sealed record WebhookDeliveryListView(IReadOnlyList<WebhookDeliveryView> Data);
 
 /// <summary>The create request, for the OpenAPI document; the endpoint reads the body itself to report every wrong field.</summary>
-public sealed record CreateWebhookRequest(string Url, IReadOnlyList<string>? Events, string? Secret);
+public sealed record CreateWebhookRequest(string Url, IReadOnlyList<string>? Events, string? Secret, int? BatchSize);
 
 /// <summary>
 /// Webhook subscriptions (<c>/v1/webhooks...</c>): each account registers up to 25 URLs that receive its events,
@@ -39,7 +39,7 @@ internal static class WebhookEndpoints
 {
     public const int DefaultDeliveriesLimit = 50;
     public const int MaxDeliveriesLimit = 200;
-    private static readonly HashSet<string> Fields = ["url", "events", "secret"];
+    private static readonly HashSet<string> Fields = ["url", "events", "secret", "batch_size"];
 
     public static void MapWebhookEndpoints(this IEndpointRouteBuilder app)
     {
@@ -52,7 +52,9 @@ internal static class WebhookEndpoints
             .WithSummary("Register a webhook")
             .WithDescription(
                 "events defaults to [\"*\"] (every event); entries are event types, subjects such as campaign.*, or *. " +
-                "Without a secret one is generated. The reply is the only time the secret is shown. An account has at most 25 webhooks (409 beyond).");
+                "Without a secret one is generated. The reply is the only time the secret is shown. batch_size (1 to 500, default 1): the most " +
+                "events one request carries; above 1 the body is a JSON array of CloudEvents (application/cloudevents-batch+json). " +
+                "An account has at most 25 webhooks (409 beyond).");
         hooks.MapGet("", ListAsync).WithName("ListWebhooks")
             .Produces<WebhookListView>().ProducesProblem(401)
             .WithSummary("List the account's webhooks, newest first");
@@ -85,7 +87,7 @@ internal static class WebhookEndpoints
             return Problems.Validation(errors.All);
 
         var created = await store.CreateAsync(
-            http.AccountId(), spec.Url, spec.Events, spec.Secret ?? WebhookSecrets.Generate(), Instant.FromDateTimeOffset(time.GetUtcNow()), cancellationToken);
+            http.AccountId(), spec.Url, spec.Events, spec.Secret ?? WebhookSecrets.Generate(), Instant.FromDateTimeOffset(time.GetUtcNow()), cancellationToken, spec.BatchSize);
         if (created is null)
         {
             return Problems.Conflict(
@@ -93,7 +95,7 @@ internal static class WebhookEndpoints
                 new Dictionary<string, object?> { ["limit"] = WebhookRules.MaxPerAccount });
         }
         return Results.Created($"/v1/webhooks/{created.Id}",
-            new CreatedWebhookView(created.Id, created.Url, created.Events, CampaignViews.Utc(created.CreatedAt), created.Secret));
+            new CreatedWebhookView(created.Id, created.Url, created.Events, CampaignViews.Utc(created.CreatedAt), created.BatchSize, created.Secret));
     }
 
     /// <summary>Reads the JSON shape of a create request; the rules are <see cref="WebhookRules"/>'s.</summary>
@@ -119,7 +121,8 @@ internal static class WebhookEndpoints
         return new WebhookDraft(
             CreateCampaignReader.String(root, "url", "url", errors),
             events,
-            CreateCampaignReader.String(root, "secret", "secret", errors));
+            CreateCampaignReader.String(root, "secret", "secret", errors),
+            CreateCampaignReader.Integer(root, "batch_size", "batch_size", errors));
     }
 
     /// <summary>A string entry of <c>events</c>; a lone-surrogate escape is an error, not an exception.</summary>
@@ -169,7 +172,7 @@ internal static class WebhookEndpoints
             d.Record.NextAttemptAt is { } next ? CampaignViews.Utc(next) : null)).ToList()));
     }
 
-    private static WebhookView View(Webhook hook) => new(hook.Id, hook.Url, hook.Events, CampaignViews.Utc(hook.CreatedAt));
+    private static WebhookView View(Webhook hook) => new(hook.Id, hook.Url, hook.Events, CampaignViews.Utc(hook.CreatedAt), hook.BatchSize);
 
     private static IResult WebhookNotFound(string id) =>
         Problems.NotFound($"No webhook '{(id.Length <= 64 ? id : id[..64] + "...")}' in this account.");

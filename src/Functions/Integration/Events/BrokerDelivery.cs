@@ -32,7 +32,7 @@ internal sealed partial class BrokerDelivery(
         if (cursor.LeaseUntil is { } held && held > now)
         {
             // Another deliverer is sending: it may have read the stream's end before our append, so look again soon.
-            await queue.SendAsync(new EventWork("deliver", accountId, campaignId, Destination), TimeSpan.FromSeconds(2), cancellationToken);
+            await queue.ScheduleAsync(new EventWork("deliver", accountId, campaignId, Destination), TimeSpan.FromSeconds(2), cancellationToken);
             return;
         }
         if (!retry && cursor.NextAttemptAt is { } next && next > now)
@@ -63,7 +63,7 @@ internal sealed partial class BrokerDelivery(
                     var wait = Duration.FromSeconds(Math.Min(options.BrokerRetryMaxSeconds, Math.Pow(2, Math.Min(failed - 1, 20))));
                     LogBrokerFailed(campaignId, ex.AcceptedPrefix, failed, wait.TotalSeconds, ex.Message);
                     // The retry message first: if we die after it, it still comes; if we die before it, this message is retried.
-                    await queue.SendAsync(new EventWork("deliver", accountId, campaignId, Destination), wait.ToTimeSpan(), cancellationToken);
+                    await queue.ScheduleAsync(new EventWork("deliver", accountId, campaignId, Destination), wait.ToTimeSpan(), cancellationToken);
                     cursor = await streams.WriteCursorAsync(cursor with
                     {
                         Delivered = ex.AcceptedPrefix > 0 ? batch[ex.AcceptedPrefix - 1].Sequence : cursor.Delivered,

@@ -59,7 +59,7 @@ internal sealed partial class EventQueue : IOutboxSignal
         _sentAtMs[ticket.CampaignId] = nowMs;
         try
         {
-            await SendAsync(new EventWork("relay", ticket.AccountId, ticket.CampaignId), Settle, cancellationToken);
+            await ScheduleAsync(new EventWork("relay", ticket.AccountId, ticket.CampaignId), Settle, cancellationToken);
         }
         catch (Exception ex) when (ex is Azure.RequestFailedException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -68,6 +68,44 @@ internal sealed partial class EventQueue : IOutboxSignal
         }
     }
 
+    /// <summary>
+    /// Asks for <paramref name="work"/> after <paramref name="delay"/>, unless this instance already has a message for the
+    /// same work (kind, campaign, destination) due no later and not yet past: that message's pass sees everything this
+    /// one would, and schedules again what it finds too young. Without this, every pass that found young rows sent one
+    /// more message while signals kept adding theirs, and the messages in flight grew with the campaign's length.
+    /// A message past its due time by more than <see cref="ConsumedAfter"/> is taken as consumed.
+    /// </summary>
+    public async Task ScheduleAsync(EventWork work, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var key = (work.Kind, work.Campaign, work.Destination);
+        var now = Environment.TickCount64;
+        var due = now + (long)Math.Max(0, delay.TotalMilliseconds);
+        if (_scheduledMs.TryGetValue(key, out var pending) && pending <= due && now <= pending + ConsumedAfter.TotalMilliseconds)
+            return;
+        _scheduledMs[key] = due;
+        if (_scheduledMs.Count > 10_000)
+        {
+            foreach (var (old, at) in _scheduledMs)
+            {
+                if (now > at + ConsumedAfter.TotalMilliseconds)
+                    _scheduledMs.TryRemove(old, out _);
+            }
+        }
+        try
+        {
+            await SendAsync(work, delay, cancellationToken);
+        }
+        catch
+        {
+            _scheduledMs.TryRemove(key, out _);
+            throw;
+        }
+    }
+
+    private static readonly TimeSpan ConsumedAfter = TimeSpan.FromSeconds(5);
+    private readonly ConcurrentDictionary<(string Kind, string Campaign, string? Destination), long> _scheduledMs = new();
+
+    /// <summary>Sends <paramref name="work"/> as it is, visible after <paramref name="delay"/> (whole seconds).</summary>
     public Task SendAsync(EventWork work, TimeSpan delay, CancellationToken cancellationToken) =>
         Queue.SendMessageAsync(JsonSerializer.Serialize(work, Json),
             visibilityTimeout: delay <= TimeSpan.Zero ? null : TimeSpan.FromSeconds(Math.Min(Math.Ceiling(delay.TotalSeconds), Math.Min(_options.MaxDelaySeconds, 7 * 24 * 3600 - 1))),

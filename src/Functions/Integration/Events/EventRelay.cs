@@ -97,7 +97,7 @@ internal sealed partial class EventRelay(
         if (head.LeaseUntil is { } leased && leased > now)
         {
             // Another pass is appending: it will see what we would (and it delivers); look again once it is done.
-            await queue.SendAsync(new EventWork("relay", accountId, campaignId), TimeSpan.FromSeconds(1), cancellationToken);
+            await queue.ScheduleAsync(new EventWork("relay", accountId, campaignId), TimeSpan.FromSeconds(1), cancellationToken);
             return false;
         }
         var marks = (await index.ReadAsync(campaignId, cancellationToken)).Where(m => Belongs(m, accountId, campaignId)).ToList();
@@ -109,7 +109,7 @@ internal sealed partial class EventRelay(
         var ready = rows.Where(r => r.TimeTicks <= fence).ToList();
         if (ready.Count > 0 && !await AppendAsync(head, ready, cancellationToken))
         {
-            await queue.SendAsync(new EventWork("relay", accountId, campaignId), TimeSpan.FromSeconds(1), cancellationToken);
+            await queue.ScheduleAsync(new EventWork("relay", accountId, campaignId), TimeSpan.FromSeconds(1), cancellationToken);
             return false;
         }
         // Marks of partitions this pass read to the end and left empty go, once no writer can still rely on them.
@@ -122,18 +122,18 @@ internal sealed partial class EventRelay(
         {
             // Rows too young to leave: come back when the youngest of those left is old enough.
             var wait = Instant.FromUnixTimeTicks(rows.Where(r => r.TimeTicks > fence).Min(r => r.TimeTicks)) + Settle - now;
-            await queue.SendAsync(new EventWork("relay", accountId, campaignId), wait.ToTimeSpan(), cancellationToken);
+            await queue.ScheduleAsync(new EventWork("relay", accountId, campaignId), wait.ToTimeSpan(), cancellationToken);
         }
         else if (truncated)
         {
             LogBacklog(campaignId, options.RelayBatch);
-            await queue.SendAsync(new EventWork("relay", accountId, campaignId), TimeSpan.Zero, cancellationToken);
+            await queue.ScheduleAsync(new EventWork("relay", accountId, campaignId), TimeSpan.Zero, cancellationToken);
         }
         else if (marks.Count > 0 && rows.Count == 0 && marks.Any(m => m.MarkedAt >= clearable))
         {
             // Marks too young to clear, nothing behind them yet: a writer may be committing. Look once more when they can go.
             var wait = marks.Max(m => m.MarkedAt) - clearable;
-            await queue.SendAsync(new EventWork("relay", accountId, campaignId), wait.ToTimeSpan(), cancellationToken);
+            await queue.ScheduleAsync(new EventWork("relay", accountId, campaignId), wait.ToTimeSpan(), cancellationToken);
         }
         return true;
     }

@@ -12,7 +12,8 @@ namespace Campaigns.Functions.Integration.Events;
 /// receiver holds back only itself, and only within that campaign: its events wait, in order, while it is retried on
 /// <see cref="WebhookBackoff"/>'s schedule (doubling from 30 s, at most an hour apart, for 24 hours). After 24 hours
 /// the event is logged as <c>failed</c> and the next one goes. A webhook gets the events that happened after it was
-/// made, of the types its filter names; every attempt is in its delivery log with the status code.
+/// made, of the types its filter names, one a request or, with a batch size above 1, up to that many a request as a
+/// JSON array; every attempt is in its delivery log with the status code, once per event it carried.
 /// </summary>
 internal sealed partial class WebhookFanOut(
     WebhookStore hooks, WebhookSender sender, WebhookDeliveryLog deliveries, EventStreamStore streams, EventQueue queue,
@@ -39,58 +40,50 @@ internal sealed partial class WebhookFanOut(
         if (cursor.LeaseUntil is { } held && held > now)
         {
             // Another deliverer is sending to this webhook: it may have read the stream's end before our append.
-            await queue.SendAsync(new EventWork("deliver", hook.AccountId, campaignId, Destination: hook.Id), TimeSpan.FromSeconds(2), cancellationToken);
+            await queue.ScheduleAsync(new EventWork("deliver", hook.AccountId, campaignId, Destination: hook.Id), TimeSpan.FromSeconds(2), cancellationToken);
             return;
         }
         if (cursor.NextAttemptAt is { } next && next > now)
         {
             if (retry) // the retry message came early (a queue delay is capped): wait the rest
-                await queue.SendAsync(new EventWork("deliver", hook.AccountId, campaignId, Destination: hook.Id), (next - now).ToTimeSpan(), cancellationToken);
+                await queue.ScheduleAsync(new EventWork("deliver", hook.AccountId, campaignId, Destination: hook.Id), (next - now).ToTimeSpan(), cancellationToken);
             return; // backing off: the retry message comes at that time
         }
         try
         {
             cursor = await streams.WriteCursorAsync(cursor with { LeaseUntil = now + Duration.FromSeconds(options.LeaseSeconds) }, cancellationToken);
             var waiting = false;
-            var logged = new List<DeliveryRecord>(); // written with the batch's cursor: before it, so no attempt goes unlogged
+            var logged = new List<DeliveryRecord>(); // written before the cursor moves past them, so no attempt goes unlogged
             while (!waiting)
             {
                 var batch = await streams.ReadAsync(campaignId, cursor.Delivered, ReadBatch, cancellationToken);
                 if (batch.Count == 0)
                     break;
+                // Units of at most BatchSize events the webhook wants; events it does not want are passed over (the
+                // cursor moves past them with the unit that follows them, or at once when no unit is open).
+                var unit = new List<StreamEvent>();
+                var unitEnd = cursor.Delivered;
                 foreach (var e in batch)
                 {
                     if (e.Time < hook.CreatedAt || !hook.Events.Any(filter => EventTypes.Matches(filter, e.Type)))
                     {
-                        cursor = cursor with { Delivered = e.Sequence };
+                        if (unit.Count == 0)
+                            cursor = cursor with { Delivered = e.Sequence };
+                        else
+                            unitEnd = e.Sequence;
                         continue;
                     }
-                    var at = Now;
-                    var attempt = cursor.FailedAttempts + 1;
-                    var sent = await sender.SendAsync(hook, e.Id, e.Type, Encoding.UTF8.GetBytes(e.Body), at, cancellationToken);
-                    if (sent.Delivered)
-                    {
-                        logged.Add(new DeliveryRecord(e.Id, e.Type, campaignId, attempt, sent.StatusCode, DeliveryOutcomes.Delivered, null, sent.DurationMs, at, null));
-                        cursor = cursor with { Delivered = e.Sequence, FailedAttempts = 0, FirstFailedAt = null, NextAttemptAt = null };
+                    unit.Add(e);
+                    unitEnd = e.Sequence;
+                    if (unit.Count < hook.BatchSize)
                         continue;
-                    }
-                    var firstFailed = cursor.FirstFailedAt ?? at;
-                    if (WebhookBackoff.NextAttemptAt(attempt, firstFailed, at) is not { } retryAt)
-                    {
-                        LogGaveUp(hook.Id, e.Id, attempt);
-                        logged.Add(new DeliveryRecord(e.Id, e.Type, campaignId, attempt, sent.StatusCode, DeliveryOutcomes.Failed, sent.Error, sent.DurationMs, at, null));
-                        cursor = cursor with { Delivered = e.Sequence, FailedAttempts = 0, FirstFailedAt = null, NextAttemptAt = null };
-                        continue;
-                    }
-                    logged.Add(new DeliveryRecord(e.Id, e.Type, campaignId, attempt, sent.StatusCode, DeliveryOutcomes.Retrying, sent.Error, sent.DurationMs, at, retryAt));
-                    await deliveries.RecordAllAsync(hook.AccountId, hook.Id, logged, cancellationToken);
-                    logged.Clear();
-                    // The retry message first: if we die after it, it still comes; if we die before it, this message is retried.
-                    await queue.SendAsync(new EventWork("deliver", hook.AccountId, campaignId, Destination: hook.Id), (retryAt - at).ToTimeSpan(), cancellationToken);
-                    cursor = cursor with { FailedAttempts = attempt, FirstFailedAt = firstFailed, NextAttemptAt = retryAt };
-                    waiting = true;
-                    break;
+                    (cursor, waiting) = await SendUnitAsync(hook, campaignId, unit, unitEnd, cursor, logged, cancellationToken);
+                    unit.Clear();
+                    if (waiting)
+                        break;
                 }
+                if (!waiting && unit.Count > 0)
+                    (cursor, waiting) = await SendUnitAsync(hook, campaignId, unit, unitEnd, cursor, logged, cancellationToken);
                 await deliveries.RecordAllAsync(hook.AccountId, hook.Id, logged, cancellationToken);
                 logged.Clear();
                 cursor = await streams.WriteCursorAsync(cursor, cancellationToken); // progress kept batch by batch
@@ -101,6 +94,41 @@ internal sealed partial class WebhookFanOut(
         {
             // Another deliverer took over (our lease had expired): it sends from where the cursor says.
         }
+    }
+
+    /// <summary>
+    /// Sends one unit (one event, or a batch as a JSON array) and says where the cursor is now and whether the webhook
+    /// must now wait for a retry. A failed unit is retried whole on the back-off schedule; after 24 hours it is given up
+    /// and the cursor moves past it. Every event of the unit gets its attempt in <paramref name="logged"/>.
+    /// </summary>
+    private async Task<(StreamCursor Cursor, bool Waiting)> SendUnitAsync(
+        Webhook hook, string campaignId, List<StreamEvent> unit, long unitEnd, StreamCursor cursor, List<DeliveryRecord> logged, CancellationToken cancellationToken)
+    {
+        var at = Now;
+        var attempt = cursor.FailedAttempts + 1;
+        var sent = hook.BatchSize == 1
+            ? await sender.SendAsync(hook, unit[0].Id, unit[0].Type, Encoding.UTF8.GetBytes(unit[0].Body), at, cancellationToken)
+            : await sender.SendBatchAsync(hook, unit[0].Id, unit.Count, Encoding.UTF8.GetBytes("[" + string.Join(",", unit.Select(e => e.Body)) + "]"), at, cancellationToken);
+        void Log(string outcome, string? error, Instant? next) =>
+            logged.AddRange(unit.Select(e => new DeliveryRecord(e.Id, e.Type, campaignId, attempt, sent.StatusCode, outcome, error, sent.DurationMs, at, next)));
+        if (sent.Delivered)
+        {
+            Log(DeliveryOutcomes.Delivered, null, null);
+            return (cursor with { Delivered = unitEnd, FailedAttempts = 0, FirstFailedAt = null, NextAttemptAt = null }, false);
+        }
+        var firstFailed = cursor.FirstFailedAt ?? at;
+        if (WebhookBackoff.NextAttemptAt(attempt, firstFailed, at) is not { } retryAt)
+        {
+            LogGaveUp(hook.Id, unit[0].Id, attempt);
+            Log(DeliveryOutcomes.Failed, sent.Error, null);
+            return (cursor with { Delivered = unitEnd, FailedAttempts = 0, FirstFailedAt = null, NextAttemptAt = null }, false);
+        }
+        Log(DeliveryOutcomes.Retrying, sent.Error, retryAt);
+        await deliveries.RecordAllAsync(hook.AccountId, hook.Id, logged, cancellationToken);
+        logged.Clear();
+        // The retry message first: if we die after it, it still comes; if we die before it, this message is retried.
+        await queue.ScheduleAsync(new EventWork("deliver", hook.AccountId, campaignId, Destination: hook.Id), (retryAt - at).ToTimeSpan(), cancellationToken);
+        return (cursor with { FailedAttempts = attempt, FirstFailedAt = firstFailed, NextAttemptAt = retryAt }, true);
     }
 
     [LoggerMessage(EventId = 5100, Level = LogLevel.Warning, Message = "Webhook {WebhookId} gave up on event {EventId} after {Attempts} attempt(s) over 24 hours")]

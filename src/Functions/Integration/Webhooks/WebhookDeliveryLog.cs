@@ -62,7 +62,15 @@ internal sealed class WebhookDeliveryLog(CampaignTables tables)
         if (records.Count == 0)
             return;
         var rows = records.Chunk(RecordsPerRow).Select(chunk => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(accountId, webhookId, chunk))).ToList();
-        await tables.WebhookDeliveries.SubmitTransactionAsync(rows, cancellationToken);
+        try
+        {
+            await tables.WebhookDeliveries.SubmitTransactionAsync(rows, cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            // The keys are random: a clash means the SDK retried a transaction whose first try had landed (it timed out
+            // on the way back). Those attempts are in the log.
+        }
     }
 
     private static string Id(string rowKey, int index) => $"{rowKey}.{index}";

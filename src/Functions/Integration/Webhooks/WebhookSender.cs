@@ -28,6 +28,7 @@ internal sealed partial class WebhookSender(IHttpClientFactory clients, TimeProv
     private const int MaxBodyChars = 200;
     private const int MaxErrorChars = 300;
     private static readonly MediaTypeHeaderValue CloudEventsJson = MediaTypeHeaderValue.Parse("application/cloudevents+json; charset=utf-8");
+    private static readonly MediaTypeHeaderValue CloudEventsBatchJson = MediaTypeHeaderValue.Parse("application/cloudevents-batch+json; charset=utf-8");
 
     /// <summary>The named client: 10 s timeout, no redirects, the webhook User-Agent.</summary>
     public static void Configure(IServiceCollection services) =>
@@ -44,13 +45,34 @@ internal sealed partial class WebhookSender(IHttpClientFactory clients, TimeProv
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5), // picks up DNS changes of long-lived receivers
             });
 
-    public async Task<DeliveryAttempt> SendAsync(
-        Webhook hook, string eventId, string eventType, ReadOnlyMemory<byte> body, Instant now, CancellationToken cancellationToken)
+    /// <summary>POSTs one event (a CloudEvent body).</summary>
+    public Task<DeliveryAttempt> SendAsync(
+        Webhook hook, string eventId, string eventType, ReadOnlyMemory<byte> body, Instant now, CancellationToken cancellationToken) =>
+        SendAsync(hook, eventId, body, now, request =>
+        {
+            request.Content!.Headers.ContentType = CloudEventsJson;
+            request.Headers.TryAddWithoutValidation("Campaigns-Event-Id", eventId);
+            request.Headers.TryAddWithoutValidation("Campaigns-Event-Type", eventType);
+        }, cancellationToken);
+
+    /// <summary>
+    /// POSTs a batch: <paramref name="body"/> is a JSON array of <paramref name="count"/> CloudEvents, in stream order
+    /// (<c>application/cloudevents-batch+json</c>), with <c>Campaigns-Event-Count</c> and the first event's id.
+    /// </summary>
+    public Task<DeliveryAttempt> SendBatchAsync(
+        Webhook hook, string firstEventId, int count, ReadOnlyMemory<byte> body, Instant now, CancellationToken cancellationToken) =>
+        SendAsync(hook, firstEventId, body, now, request =>
+        {
+            request.Content!.Headers.ContentType = CloudEventsBatchJson;
+            request.Headers.TryAddWithoutValidation("Campaigns-Event-Id", firstEventId);
+            request.Headers.TryAddWithoutValidation("Campaigns-Event-Count", count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }, cancellationToken);
+
+    private async Task<DeliveryAttempt> SendAsync(
+        Webhook hook, string eventId, ReadOnlyMemory<byte> body, Instant now, Action<HttpRequestMessage> describe, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, hook.Url) { Content = new ReadOnlyMemoryContent(body) };
-        request.Content.Headers.ContentType = CloudEventsJson;
-        request.Headers.TryAddWithoutValidation("Campaigns-Event-Id", eventId);
-        request.Headers.TryAddWithoutValidation("Campaigns-Event-Type", eventType);
+        describe(request);
         request.Headers.TryAddWithoutValidation(WebhookSignature.HeaderName, WebhookSignature.Sign(hook.Secret, now, body.Span));
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

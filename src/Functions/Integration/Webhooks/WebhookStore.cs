@@ -16,8 +16,11 @@ namespace Campaigns.Functions.Integration.Webhooks;
 /// </summary>
 internal sealed record Webhook(string AccountId, string Id, string Url, IReadOnlyList<string> Events, string Secret, Instant CreatedAt, ETag ETag)
 {
+    /// <summary>The most events one request carries; above 1 the body is a JSON array of CloudEvents.</summary>
+    public int BatchSize { get; init; } = 1;
+
     public override string ToString() =>
-        $"Webhook {{ AccountId = {AccountId}, Id = {Id}, Url = {Url}, Events = [{string.Join(", ", Events)}], Secret = (hidden), CreatedAt = {CreatedAt} }}";
+        $"Webhook {{ AccountId = {AccountId}, Id = {Id}, Url = {Url}, Events = [{string.Join(", ", Events)}], Secret = (hidden), CreatedAt = {CreatedAt}, BatchSize = {BatchSize} }}";
 }
 
 /// <summary>
@@ -74,7 +77,8 @@ internal sealed class WebhookStore(CampaignTables tables)
 
     /// <summary>Stores a new webhook, or returns null when the account already has <see cref="WebhookRules.MaxPerAccount"/>.</summary>
     /// <exception cref="ConcurrencyConflictException">The account's webhooks kept changing under every one of 30 tries.</exception>
-    public async Task<Webhook?> CreateAsync(string accountId, Uri url, IReadOnlyList<string> events, string secret, Instant now, CancellationToken cancellationToken)
+    public async Task<Webhook?> CreateAsync(string accountId, Uri url, IReadOnlyList<string> events, string secret, Instant now, CancellationToken cancellationToken,
+        int batchSize = 1)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -90,6 +94,7 @@ internal sealed class WebhookStore(CampaignTables tables)
                 ["Events"] = JsonSerializer.Serialize(events),
                 ["Secret"] = secret,
                 ["CreatedAt"] = now.ToDateTimeOffset(),
+                ["BatchSize"] = batchSize,
             };
             var actions = new List<TableTransactionAction>
             {
@@ -101,7 +106,7 @@ internal sealed class WebhookStore(CampaignTables tables)
             try
             {
                 var response = await tables.Webhooks.SubmitTransactionAsync(actions, cancellationToken);
-                return new Webhook(accountId, id, url.OriginalString, events, secret, now, response.Value[0].Headers.ETag ?? default);
+                return new Webhook(accountId, id, url.OriginalString, events, secret, now, response.Value[0].Headers.ETag ?? default) { BatchSize = batchSize };
             }
             catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
             {
@@ -171,5 +176,5 @@ internal sealed class WebhookStore(CampaignTables tables)
         JsonSerializer.Deserialize<string[]>(row.GetString("Events") ?? "[\"*\"]") ?? ["*"],
         row.GetString("Secret"),
         Instant.FromDateTimeOffset(row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.UnixEpoch),
-        row.ETag);
+        row.ETag) { BatchSize = row.GetInt32("BatchSize") ?? 1 };
 }
