@@ -41,7 +41,8 @@ internal sealed class EventTap : IAsyncDisposable
         {
             var at = DateTimeOffset.UtcNow;
             using var body = await JsonDocument.ParseAsync(request.Body);
-            foreach (var e in body.RootElement.ValueKind == JsonValueKind.Array ? body.RootElement.EnumerateArray() : [body.RootElement])
+            IEnumerable<JsonElement> events = body.RootElement.ValueKind == JsonValueKind.Array ? body.RootElement.EnumerateArray() : [body.RootElement];
+            foreach (var e in events)
                 tap._webhook.TryAdd(e.GetProperty("id").GetString()!, at);
             return Results.Ok();
         });
