@@ -189,6 +189,15 @@ internal static class BenchApp
         return $"storage timeouts/throttling/5xx: {storage}; API 5xx: {ServerErrors}; storage requests over 1 s: {slow}";
     }
 
+    /// <summary>What the relay did: passes, events, and the time its phases took (summed over passes that ran side by side).</summary>
+    public static string RelayWork(WebApplication app)
+    {
+        var m = app.Services.GetRequiredService<Campaigns.Functions.Integration.Events.RelayMetrics>();
+        static string S(long ticks) => $"{ticks / (double)System.Diagnostics.Stopwatch.Frequency:F1} s";
+        return $"relay: {m.Passes} passes, {m.EventsRelayed:N0} events, {m.OutboxRowsRead} outbox rows; read {S(m.ReadTicks)}, append {S(m.AppendTicks)}, " +
+               $"delete {S(m.DeleteTicks)}; broker read {S(m.BrokerReadTicks)}, send {S(m.BrokerSendTicks)}, cursor {S(m.BrokerCursorTicks)}";
+    }
+
     /// <summary>Storage requests by scope: the relay's, the deliveries' and the rest.</summary>
     public static string ScopeBreakdown(WebApplication app, long total)
     {

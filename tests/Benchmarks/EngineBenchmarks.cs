@@ -66,6 +66,7 @@ internal static class EngineBenchmarks
         foreach (var (kind, count) in counter.ByKind.OrderByDescending(k => k.Value).Take(8))
             Console.WriteLine($"    {count,7}  {kind}");
         Console.WriteLine($"  storage requests: {counter.Requests} ({ScopeBreakdown(app, counter.Requests)}); {Health(app)}");
+        Console.WriteLine($"  {RelayWork(app)}");
         Console.WriteLine($"dispatch_{n / 1000.0:0.#}k: {dispatchRate:F0} dials/s (all {n} dialed in {dialedAt:F1} s, completed in {completedAt:F1} s, " +
                           $"{campaign["calls_connected"]} connected), raw queue send {rawBefore:F0} msg/s before and {rawAfter:F0} after (16 in flight), " +
                           $"ratio {dispatchRate / Math.Max(rawBefore, rawAfter):F2} against the faster (target >= 0.50)");

@@ -102,6 +102,17 @@ internal sealed partial class EventQueue : IOutboxSignal
         }
     }
 
+    /// <summary>
+    /// A message of <paramref name="work"/> is being handled: the one this instance scheduled is gone once it is due, so a
+    /// request for more (a pass that found rows too young) must send again.
+    /// </summary>
+    public void Consumed(EventWork work)
+    {
+        var key = (work.Kind, work.Campaign, work.Destination);
+        if (_scheduledMs.TryGetValue(key, out var due) && Environment.TickCount64 >= due)
+            _scheduledMs.TryRemove(new KeyValuePair<(string, string, string?), long>(key, due));
+    }
+
     private static readonly TimeSpan ConsumedAfter = TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<(string Kind, string Campaign, string? Destination), long> _scheduledMs = new();
 

@@ -57,6 +57,7 @@ internal sealed partial class EventRelay(
 
     public async Task HandleAsync(EventWork work, CancellationToken cancellationToken)
     {
+        queue.Consumed(work);
         switch (work.Kind)
         {
             case "relay":
