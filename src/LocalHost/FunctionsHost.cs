@@ -79,10 +79,13 @@ public sealed partial class FunctionsHost : IAsyncDisposable
             configure(builder.Logging);
         else
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        // Kestrel's and gRPC's per-request lines would drown the functions' own logs.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = MaxRequestBodySize;
-            kestrel.Listen(IPAddress.Loopback, Port, listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+            kestrel.Listen(IPAddress.Loopback, Port, listen => listen.Protocols = HttpProtocols.Http1); // h2 needs TLS here
             kestrel.Listen(IPAddress.Loopback, GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
         });
         builder.Services.AddGrpc(grpc =>

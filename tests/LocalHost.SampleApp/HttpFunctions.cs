@@ -31,10 +31,15 @@ public sealed class HttpFunctions
     public static IActionResult Greet([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "greet/{name?}")] HttpRequest request) =>
         new OkObjectResult(new { function = "Greet", name = request.RouteValues.TryGetValue("name", out var n) ? n?.ToString() : null });
 
-    /// <summary>Copies the request body to the response as it arrives, and reports how many bytes it read.</summary>
+    /// <summary>
+    /// Copies the request body to the response as it arrives. It lifts the worker's own Kestrel limit (30,000,000
+    /// bytes, which the isolated worker keeps) as an app taking large uploads must.
+    /// </summary>
     [Function("Echo")]
     public static async Task<IActionResult> Echo([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "echo")] HttpRequest request)
     {
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = null;
         var response = request.HttpContext.Response;
         response.ContentType = "application/octet-stream";
         var buffer = new byte[64 * 1024];

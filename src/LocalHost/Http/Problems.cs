@@ -5,6 +5,8 @@ namespace Campaigns.LocalHost.Http;
 /// <summary>Errors the host itself answers (no route, wrong method, timeout), as RFC 9457 problem details.</summary>
 public static class Problems
 {
+    private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static async Task WriteAsync(HttpContext context, int status, string title, string detail)
     {
         context.Response.StatusCode = status;
@@ -17,6 +19,6 @@ public static class Problems
             ["detail"] = detail,
             ["instance"] = context.Request.Path.Value,
         };
-        await JsonSerializer.SerializeAsync(context.Response.Body, problem, cancellationToken: CancellationToken.None);
+        await JsonSerializer.SerializeAsync(context.Response.Body, problem, Json, CancellationToken.None);
     }
 }

@@ -28,6 +28,7 @@ public sealed partial class BlobTriggerListener : ITriggerListener
     private readonly QueueClient _poison;
     private readonly TimeSpan _scanInterval;
     private readonly ILogger _log;
+    private int _completedScans;
 
     public BlobTriggerListener(FunctionDescriptor function, TriggerContext context, TimeSpan scanInterval)
     {
@@ -46,6 +47,9 @@ public sealed partial class BlobTriggerListener : ITriggerListener
 
     public string FunctionName => _function.Name;
 
+    /// <summary>Full scans of the container finished so far: after one, every blob listed then has been handled.</summary>
+    public int CompletedScans => Volatile.Read(ref _completedScans);
+
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         await _container.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
@@ -60,6 +64,7 @@ public sealed partial class BlobTriggerListener : ITriggerListener
                     if (_path.TryMatch(blob.Name, out var values))
                         await ProcessAsync(blob, values, stoppingToken);
                 }
+                Interlocked.Increment(ref _completedScans);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -1,0 +1,98 @@
+using System.Net;
+using Campaigns.LocalHost.Tests.Infrastructure;
+
+namespace Campaigns.LocalHost.Tests.Http;
+
+/// <summary>
+/// Bodies stream through the host's proxy hop in both directions. A 30 MB upload is echoed back while it is still
+/// being sent: the client holds back most of its body until echoed bytes arrive, which can only happen if neither the
+/// host nor the worker waits for the whole request. A large download passes without the host allocating its size.
+/// </summary>
+[Collection(StorageCollection.Name)]
+public sealed class When_large_bodies_stream_through_the_proxy(StorageFixture storage, ITestOutputHelper output)
+{
+    private const long UploadSize = 30L * 1024 * 1024;
+    private const int DownloadMegabytes = 64;
+
+    [Fact]
+    public async Task A_30MB_upload_is_echoed_back_before_it_has_all_been_sent_and_a_large_download_is_not_held_in_memory()
+    {
+        await using var app = await SampleApp.StartAsync(storage, output);
+
+        var echoedBytesArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var content = new GatedContent(UploadSize, holdAfter: 2 * 1024 * 1024, gate: echoedBytesArrived.Task);
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "echo") { Content = content })
+        using (var response = await app.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var (received, intact) = await ReadAllAsync(await response.Content.ReadAsStreamAsync(), () => echoedBytesArrived.TrySetResult());
+            Assert.Equal(UploadSize, received);
+            Assert.True(intact, "the echoed bytes differ from those sent");
+        }
+        Assert.True(content.HeldBack, "the client never had to wait: the test proves nothing");
+        var uploadAllocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+
+        allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        using (var response = await app.Http.GetAsync($"big?mb={DownloadMegabytes}", HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var (received, intact) = await ReadAllAsync(await response.Content.ReadAsStreamAsync(), () => { });
+            Assert.Equal(DownloadMegabytes * 1024L * 1024, received);
+            Assert.True(intact);
+        }
+        var downloadAllocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+
+        output.WriteLine($"allocated in this process: upload {uploadAllocated / 1024} KB, download {downloadAllocated / 1024} KB");
+        Assert.True(uploadAllocated < UploadSize / 3, $"the upload allocated {uploadAllocated} bytes: something buffered it");
+        Assert.True(downloadAllocated < DownloadMegabytes * 1024L * 1024 / 3, $"the download allocated {downloadAllocated} bytes: something buffered it");
+    }
+
+    /// <summary>Reads to the end, checking the pattern <c>i % 251</c> of every megabyte, with one reused buffer.</summary>
+    private static async Task<(long Received, bool Intact)> ReadAllAsync(Stream body, Action onFirstBytes)
+    {
+        var buffer = new byte[64 * 1024];
+        long received = 0;
+        var intact = true;
+        int read;
+        while ((read = await body.ReadAsync(buffer)) > 0)
+        {
+            onFirstBytes();
+            for (var i = 0; i < read; i++)
+                intact &= buffer[i] == (byte)((received + i) % (1024 * 1024) % 251);
+            received += read;
+        }
+        return (received, intact);
+    }
+
+    /// <summary>A body of <c>i % 251</c> per megabyte that stops after <c>holdAfter</c> bytes until the gate opens.</summary>
+    private sealed class GatedContent(long length, long holdAfter, Task gate) : HttpContent
+    {
+        public bool HeldBack { get; private set; }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            var chunk = new byte[64 * 1024];
+            long sent = 0;
+            while (sent < length)
+            {
+                if (sent >= holdAfter && !gate.IsCompleted)
+                {
+                    HeldBack = true;
+                    await gate.WaitAsync(TimeSpan.FromSeconds(30)); // times out (and fails the test) if the echo never starts
+                }
+                var count = (int)Math.Min(chunk.Length, length - sent);
+                for (var i = 0; i < count; i++)
+                    chunk[i] = (byte)((sent + i) % (1024 * 1024) % 251);
+                await stream.WriteAsync(chunk.AsMemory(0, count));
+                sent += count;
+            }
+        }
+
+        protected override bool TryComputeLength(out long length1)
+        {
+            length1 = length;
+            return true;
+        }
+    }
+}
