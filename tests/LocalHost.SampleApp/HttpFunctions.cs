@@ -52,6 +52,36 @@ public sealed class HttpFunctions
         return new EmptyResult();
     }
 
+    /// <summary>
+    /// Reads a large upload as it arrives (checking the pattern <c>i % 251</c> of each megabyte) and records when the
+    /// first megabyte is in, so a test can tell the body was streamed to it rather than collected first.
+    /// </summary>
+    [Function("Receive")]
+    public static async Task<IActionResult> Receive(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "receive/{key}")] HttpRequest request, string key, FunctionContext context)
+    {
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = null;
+        var records = (Records)context.InstanceServices.GetService(typeof(Records))!;
+        var buffer = new byte[64 * 1024];
+        long received = 0;
+        var intact = true;
+        var announced = false;
+        int read;
+        while ((read = await request.Body.ReadAsync(buffer)) > 0)
+        {
+            for (var i = 0; i < read; i++)
+                intact &= buffer[i] == (byte)((received + i) % (1024 * 1024) % 251);
+            received += read;
+            if (!announced && received >= 1024 * 1024)
+            {
+                announced = true;
+                await records.WriteAsync("receive", key, new { stage = "receiving", received });
+            }
+        }
+        return new OkObjectResult(new { received, intact });
+    }
+
     /// <summary>Writes <c>mb</c> megabytes of a repeating pattern without holding them.</summary>
     [Function("Big")]
     public static async Task<IActionResult> Big([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "big")] HttpRequest request)

@@ -100,23 +100,8 @@ public sealed partial class HttpTriggerHandler(HttpRouter router, InvocationDisp
     {
         if (channel.HttpUri is null)
             throw new HttpRequestException("The worker reported no HttpUri: it was not built with ASP.NET Core integration (ConfigureFunctionsWebApplication).");
-        var incoming = context.Request;
-        var target = new Uri(channel.HttpUri, $"{incoming.PathBase}{incoming.Path}{incoming.QueryString}");
-        using var outgoing = new HttpRequestMessage(new HttpMethod(incoming.Method), target) { Version = HttpVersion.Version11 };
-        var canHaveBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? incoming.ContentLength > 0;
-        if (canHaveBody)
-            outgoing.Content = new StreamContent(incoming.Body, 64 * 1024);
-        foreach (var (name, value) in incoming.Headers)
-        {
-            if (HopByHop.Contains(name))
-                continue;
-            if (!outgoing.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)value))
-                outgoing.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)value);
-        }
-        outgoing.Headers.Remove(InvocationIdHeader);
-        outgoing.Headers.TryAddWithoutValidation(InvocationIdHeader, invocationId);
-
-        using var answer = await _worker.SendAsync(outgoing, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        var target = new Uri(channel.HttpUri, $"{context.Request.PathBase}{context.Request.Path}{context.Request.QueryString}");
+        using var answer = await SendWithRetryAsync(context, target, invocationId, cancellationToken);
         var response = context.Response;
         response.StatusCode = (int)answer.StatusCode;
         foreach (var (name, values) in answer.Headers.Concat(answer.Content.Headers))
@@ -136,7 +121,61 @@ public sealed partial class HttpTriggerHandler(HttpRouter router, InvocationDisp
         LogForwarded(invocationId, (int)answer.StatusCode);
     }
 
+    /// <summary>
+    /// The worker reports its HttpUri during init but opens its Kestrel a moment later: a refused connection (nothing
+    /// sent yet, so the body is untouched) is retried for a few seconds, as the Functions host's proxy retries.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendWithRetryAsync(HttpContext context, Uri target, string invocationId, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(25);
+        for (var attempt = 1; ; attempt++)
+        {
+            using var outgoing = BuildForward(context, target, invocationId);
+            try
+            {
+                return await _worker.SendAsync(outgoing, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            }
+            catch (HttpRequestException ex) when (ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } && attempt < 40)
+            {
+                LogRetry(invocationId, attempt);
+                await Task.Delay(delay, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(250).Ticks));
+            }
+        }
+    }
+
+    private static HttpRequestMessage BuildForward(HttpContext context, Uri target, string invocationId)
+    {
+        var incoming = context.Request;
+        var outgoing = new HttpRequestMessage(new HttpMethod(incoming.Method), target) { Version = HttpVersion.Version11 };
+        var canHaveBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? incoming.ContentLength > 0;
+        if (canHaveBody)
+            outgoing.Content = new NonDisposingStreamContent(incoming.Body);
+        foreach (var (name, value) in incoming.Headers)
+        {
+            if (HopByHop.Contains(name))
+                continue;
+            if (!outgoing.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)value))
+                outgoing.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)value);
+        }
+        outgoing.Headers.Remove(InvocationIdHeader);
+        outgoing.Headers.TryAddWithoutValidation(InvocationIdHeader, invocationId);
+        return outgoing;
+    }
+
     public void Dispose() => _worker.Dispose();
+
+    /// <summary>Streams the client's body; leaves it open when disposed, so a refused attempt can be retried.</summary>
+    private sealed class NonDisposingStreamContent(Stream body) : StreamContent(body, 64 * 1024)
+    {
+        protected override void Dispose(bool disposing)
+        {
+            // the body belongs to Kestrel's request
+        }
+    }
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Debug, Message = "Proxied invocation {InvocationId}: the worker's Kestrel refused the connection (attempt {Attempt}), retrying")]
+    private partial void LogRetry(string invocationId, int attempt);
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Debug, Message = "Proxied invocation {InvocationId}: worker answered {Status}")]
     private partial void LogForwarded(string invocationId, int status);

@@ -92,6 +92,14 @@ public sealed partial class InvocationDispatcher(WorkerSupervisor supervisor, Ti
         InvocationOutcome outcome;
         try
         {
+            // A proxy that fails (the worker's Kestrel refused the request) means no answer will come: stop waiting.
+            if (await Task.WhenAny(response, side) == side && side.IsFaulted && !response.IsCompleted)
+            {
+                TryCancel(channel, id);
+                var error = side.Exception?.InnerException?.Message ?? "The proxied request failed.";
+                LogInvoked(function.Name, id, nameof(InvocationStatus.Failed), time.GetElapsedTime(started).TotalMilliseconds, error);
+                return new InvocationOutcome(id, InvocationStatus.Failed, error, null);
+            }
             var answer = await response;
             outcome = answer.Result?.Status switch
             {

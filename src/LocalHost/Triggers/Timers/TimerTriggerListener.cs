@@ -31,7 +31,7 @@ public sealed partial class TimerTriggerListener(FunctionDescriptor function, Tr
         else if (status is not null && status.Next < now)
         {
             LogPastDue(function.Name, status.Next);
-            status = await RunAsync(status, now, isPastDue: true, stoppingToken);
+            status = await RunAsync(status, status.Next, isPastDue: true, stoppingToken); // Last becomes the missed occurrence
         }
         var next = _schedule.NextAfter(now);
         await store.WriteAsync(function.Name, new ScheduleStatus(status?.Last ?? default, next, now), stoppingToken);
