@@ -34,6 +34,7 @@ public sealed partial class FunctionsHost : IAsyncDisposable
     private HttpTriggerHandler? _http;
     private ILogger _log = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     private int _stopped;
+    private int _disposed;
 
     public FunctionsHost(FunctionsHostOptions options)
     {
@@ -202,6 +203,8 @@ public sealed partial class FunctionsHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         await StopAsync(CancellationToken.None);
         if (_app is not null)
             await _app.DisposeAsync();

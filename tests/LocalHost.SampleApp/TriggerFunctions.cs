@@ -45,6 +45,7 @@ public sealed class TriggerFunctions(Records records)
     {
         await records.WriteAsync("timer", "Tick", new
         {
+            host = Environment.GetEnvironmentVariable("SampleHostName") ?? "?",
             timer.IsPastDue,
             last = timer.ScheduleStatus?.Last,
             next = timer.ScheduleStatus?.Next,

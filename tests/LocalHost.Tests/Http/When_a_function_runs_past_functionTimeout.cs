@@ -6,7 +6,7 @@ using Campaigns.Functions.Tests.Infrastructure;
 namespace Campaigns.LocalHost.Tests.Http;
 
 /// <summary>
-/// The sample's host.json sets functionTimeout to 5 s. A function still running then is cancelled (InvocationCancel
+/// host.json sets functionTimeout to 3 s here. A function still running then is cancelled (InvocationCancel
 /// reaches the worker, whose CancellationToken fires) and the client gets a 504 problem that says it timed out.
 /// </summary>
 [Collection(StorageCollection.Name)]
@@ -15,8 +15,9 @@ public sealed class When_a_function_runs_past_functionTimeout(StorageFixture sto
     [Fact]
     public async Task The_invocation_is_cancelled_and_the_client_gets_a_timeout_problem()
     {
-        await using var app = await SampleApp.StartAsync(storage, output);
-        Assert.Equal(TimeSpan.FromSeconds(5), app.Host.HostJson.FunctionTimeout);
+        var hostJson = SampleApp.HostJsonWithTimeout(TimeSpan.FromSeconds(3));
+        await using var app = await SampleApp.StartAsync(storage, output, hostJsonPath: hostJson);
+        Assert.Equal(TimeSpan.FromSeconds(3), app.Host.HostJson.FunctionTimeout);
 
         using var response = await app.Http.GetAsync("slow?ms=60000&key=late");
 

@@ -8,17 +8,17 @@ namespace Campaigns.LocalHost.Tests.Http;
 /// <summary>
 /// Bodies stream through the host's proxy hop in both directions. A 30 MB upload reaches the function while it is
 /// still being sent: the client holds back most of its body until the function has recorded its first megabyte,
-/// which cannot happen if the host collects the request first. A 64 MB download passes without this process (host
+/// which cannot happen if the host collects the request first. A 32 MB download passes without this process (host
 /// and client) allocating anywhere near its size.
 /// </summary>
 [Collection(StorageCollection.Name)]
 public sealed class When_large_bodies_stream_through_the_proxy(StorageFixture storage, ITestOutputHelper output)
 {
     private const long UploadSize = 30L * 1024 * 1024;
-    private const int DownloadMegabytes = 64;
+    private const int DownloadMegabytes = 32;
 
     [Fact]
-    public async Task A_30MB_upload_reaches_the_function_before_it_is_all_sent_and_a_64MB_download_is_not_held_in_memory()
+    public async Task A_30MB_upload_reaches_the_function_before_it_is_all_sent_and_a_32MB_download_is_not_held_in_memory()
     {
         await using var app = await SampleApp.StartAsync(storage, output);
 

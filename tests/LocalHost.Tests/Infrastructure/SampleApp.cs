@@ -56,13 +56,15 @@ public sealed class SampleApp : IAsyncDisposable
     };
 
     public static async Task<SampleApp> StartAsync(
-        StorageFixture storage, ITestOutputHelper? output, Dictionary<string, string>? settings = null, string? hostId = null, string logPrefix = "")
+        StorageFixture storage, ITestOutputHelper? output, Dictionary<string, string>? settings = null, string? hostId = null, string logPrefix = "",
+        string? hostJsonPath = null)
     {
         settings ??= SettingsFor(Guid.NewGuid().ToString("N")[..10]);
         var logs = new LogCollector(output, logPrefix);
         var host = new FunctionsHost(new FunctionsHostOptions
         {
             AppDirectory = Directory,
+            HostJsonPath = hostJsonPath,
             Port = 0,
             StorageConnectionString = storage.ConnectionString,
             Settings = settings,
@@ -81,6 +83,16 @@ public sealed class SampleApp : IAsyncDisposable
             throw;
         }
         return new SampleApp(host, logs, storage.ConnectionString, settings);
+    }
+
+    /// <summary>A copy of the sample's host.json with another functionTimeout (the sample's own is generous).</summary>
+    public static string HostJsonWithTimeout(TimeSpan timeout)
+    {
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(Directory, "host.json")))!;
+        json["functionTimeout"] = timeout.ToString("c");
+        var path = Path.Combine(Path.GetTempPath(), $"host-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, json.ToJsonString());
+        return path;
     }
 
     /// <summary>What the functions recorded under <c>{kind}/{key}/</c>, oldest first.</summary>
@@ -103,6 +115,7 @@ public sealed class SampleApp : IAsyncDisposable
 
     public static string Show(IEnumerable<JsonObject> records) => JsonSerializer.Serialize(records);
 
+    /// <summary>Stops the host gracefully; safe to call twice (a test may stop one host of several early).</summary>
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();

@@ -20,7 +20,7 @@ public sealed class When_the_host_stops_gracefully(StorageFixture storage, ITest
     {
         var app = await SampleApp.StartAsync(storage, output);
         await using var _ = app;
-        var pending = app.Http.GetAsync("slow?ms=2500&key=drain");
+        var pending = app.Http.GetAsync("slow?ms=1500&key=drain");
         await Eventually.UntilAsync(() => app.RecordsAsync("slow", "drain"), r => r.Count > 0, "the slow function started");
 
         await app.Host.StopAsync(CancellationToken.None);

@@ -10,9 +10,10 @@ namespace Campaigns.LocalHost.Triggers.Timers;
 /// A timer trigger as the Functions host runs it: an NCRONTAB schedule (a <c>%setting%</c> allowed), its status kept
 /// in storage (<see cref="ScheduleStatusStore"/>). On start it runs once with <c>IsPastDue = true</c> when the recorded
 /// next occurrence has passed while no host ran (unless <c>runOnStartup</c>, which runs once anyway); then at each
-/// occurrence. Timers fire late or early on a busy machine: the time is re-read after every wait.
+/// occurrence. Timers fire late or early on a busy machine: the time is re-read after every wait. Of several hosts of
+/// one app, only the one holding the timer's lease runs it (<see cref="ListenerLease"/>), as in Azure.
 /// </summary>
-public sealed partial class TimerTriggerListener(FunctionDescriptor function, TriggerContext context, ScheduleStatusStore store) : ITriggerListener
+public sealed partial class TimerTriggerListener(FunctionDescriptor function, TriggerContext context, ScheduleStatusStore store, BlobClient lockBlob) : ITriggerListener
 {
     private readonly NCrontab _schedule = NCrontab.Parse(context.Settings.Resolve(function.Property("schedule")
         ?? throw new InvalidDataException($"{function.Name}: timerTrigger without schedule")));
@@ -21,7 +22,36 @@ public sealed partial class TimerTriggerListener(FunctionDescriptor function, Tr
 
     public string FunctionName => function.Name;
 
+    /// <summary>Whether this host holds the timer's lease and runs it.</summary>
+    public bool IsPrimary { get; private set; }
+
     public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await using var lease = await ListenerLease.AcquireAsync(lockBlob, context.Time, stoppingToken);
+            using var lost = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var keeping = lease.KeepAsync(lost.Token).ContinueWith(_ => lost.Cancel(), TaskScheduler.Default);
+            IsPrimary = true;
+            LogPrimary(function.Name);
+            try
+            {
+                await RunScheduleAsync(lost.Token);
+            }
+            catch (OperationCanceledException) when (lost.IsCancellationRequested)
+            {
+                // stopping, or the lease was lost: another host runs the timer now
+            }
+            finally
+            {
+                IsPrimary = false;
+                await lost.CancelAsync();
+                await keeping;
+            }
+        }
+    }
+
+    private async Task RunScheduleAsync(CancellationToken stoppingToken)
     {
         var now = context.Time.GetUtcNow().UtcDateTime;
         var status = await store.ReadAsync(function.Name, stoppingToken);
@@ -79,6 +109,9 @@ public sealed partial class TimerTriggerListener(FunctionDescriptor function, Tr
         return new ScheduleStatus(occurrence, _schedule.NextAfter(now), now);
     }
 
+    [LoggerMessage(EventId = 7004, Level = LogLevel.Information, Message = "Timer '{Function}': this host holds its lease and runs it")]
+    private partial void LogPrimary(string function);
+
     [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Timer '{Function}' ({Schedule}) next runs at {Next:O}")]
     private partial void LogScheduled(string function, string schedule, DateTime next);
 
@@ -97,6 +130,7 @@ public sealed class TimerTriggerProvider : ITriggerListenerProvider
         if (!function.IsTrigger("timerTrigger"))
             return null;
         var container = new BlobContainerClient(context.Settings.Connection(null), ScheduleStatusStore.HostContainerName);
-        return new TimerTriggerListener(function, context, new ScheduleStatusStore(container, context.HostId));
+        return new TimerTriggerListener(function, context, new ScheduleStatusStore(container, context.HostId),
+            ListenerLease.LockBlob(container, context.HostId, function.Name));
     }
 }
