@@ -28,8 +28,13 @@ public sealed partial class FunctionsHost : IAsyncDisposable
     private const long MaxRequestBodySize = 100L * 1024 * 1024;
 
     private readonly FunctionsHostOptions _options;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly List<Task> _running = [];
+    /// <summary>Cancelled first on stop: the trigger listeners take no new work.</summary>
+    private readonly CancellationTokenSource _stopListening = new();
+
+    /// <summary>Cancelled last, after the drain and WorkerTerminate: supervision must not restart a terminated worker.</summary>
+    private readonly CancellationTokenSource _stopWorker = new();
+    private readonly List<Task> _listening = [];
+    private Task _supervising = Task.CompletedTask;
     private WebApplication? _app;
     private HttpTriggerHandler? _http;
     private ILogger _log = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
@@ -98,7 +103,6 @@ public sealed partial class FunctionsHost : IAsyncDisposable
         foreach (var extension in _options.Extensions)
             extension.ConfigureServices(builder.Services);
         var app = builder.Build();
-        _app = app;
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
         _log = loggers.CreateLogger<FunctionsHost>();
 
@@ -106,6 +110,7 @@ public sealed partial class FunctionsHost : IAsyncDisposable
         var launcher = _options.WorkerLauncher ?? new ProcessWorkerLauncher(loggers);
         Worker = new WorkerSupervisor(launcher, app.Services.GetRequiredService<WorkerConnections>(), environment, _options.TimeProvider, loggers.CreateLogger<WorkerSupervisor>());
         Invocations = new InvocationDispatcher(Worker, HostJson.FunctionTimeout, _options.TimeProvider, loggers.CreateLogger<InvocationDispatcher>());
+        _app = app;
 
         app.Use(async (context, next) =>
         {
@@ -121,12 +126,12 @@ public sealed partial class FunctionsHost : IAsyncDisposable
             extension.MapEndpoints(app);
 
         await app.StartAsync(cancellationToken);
-        _running.Add(Worker.RunAsync(_stopping.Token));
+        _supervising = Worker.RunAsync(_stopWorker.Token);
         Functions = await Worker.Functions.WaitAsync(WorkerSupervisor.StartTimeout, _options.TimeProvider, cancellationToken);
         _http = new HttpTriggerHandler(new HttpRouter(Functions, HostJson.RoutePrefix), Invocations, loggers.CreateLogger<HttpTriggerHandler>());
         Listeners = CreateListeners(loggers);
         foreach (var listener in Listeners)
-            _running.Add(RunListenerAsync(listener));
+            _listening.Add(RunListenerAsync(listener));
         LogStarted(Functions.Count, BaseAddress.ToString(), GrpcAddress.ToString());
     }
 
@@ -151,9 +156,9 @@ public sealed partial class FunctionsHost : IAsyncDisposable
     {
         try
         {
-            await listener.RunAsync(_stopping.Token);
+            await listener.RunAsync(_stopListening.Token);
         }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (_stopListening.IsCancellationRequested)
         {
         }
         catch (Exception ex)
@@ -186,7 +191,7 @@ public sealed partial class FunctionsHost : IAsyncDisposable
             return;
         LogStopping(Invocations.InFlight);
         var drained = Invocations.DrainAsync(cancellationToken);
-        await _stopping.CancelAsync();
+        await _stopListening.CancelAsync();
         try
         {
             await drained.WaitAsync(_options.GracePeriod, _options.TimeProvider, cancellationToken);
@@ -196,7 +201,15 @@ public sealed partial class FunctionsHost : IAsyncDisposable
             LogDrainTimedOut(Invocations.InFlight);
         }
         await Worker.TerminateAsync(_options.GracePeriod);
-        await Task.WhenAll(_running).WaitAsync(_options.GracePeriod, _options.TimeProvider, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
+        await _stopWorker.CancelAsync();
+        try
+        {
+            await Task.WhenAll(_listening.Append(_supervising)).WaitAsync(_options.GracePeriod, _options.TimeProvider, CancellationToken.None);
+        }
+        catch (TimeoutException)
+        {
+            LogDrainTimedOut(Invocations.InFlight); // a listener still settling its last message: its lease brings it back
+        }
         await _app.StopAsync(cancellationToken);
         _http?.Dispose();
     }
@@ -208,7 +221,8 @@ public sealed partial class FunctionsHost : IAsyncDisposable
         await StopAsync(CancellationToken.None);
         if (_app is not null)
             await _app.DisposeAsync();
-        _stopping.Dispose();
+        _stopListening.Dispose();
+        _stopWorker.Dispose();
     }
 
     private static int FreePort()

@@ -119,7 +119,6 @@ public sealed partial class WorkerChannel
     /// <summary>Asks the worker to cancel an invocation: it cancels the function's CancellationToken.</summary>
     public void Cancel(string invocationId, TimeSpan gracePeriod)
     {
-        _waiting.TryRemove("invocation:" + invocationId, out _);
         Send(new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = invocationId, GracePeriod = Duration.FromTimeSpan(gracePeriod) } });
     }
 

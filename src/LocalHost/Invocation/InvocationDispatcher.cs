@@ -95,6 +95,7 @@ public sealed partial class InvocationDispatcher(WorkerSupervisor supervisor, Ti
             // A proxy that fails (the worker's Kestrel refused the request) means no answer will come: stop waiting.
             if (await Task.WhenAny(response, side) == side && side.IsFaulted && !response.IsCompleted)
             {
+                await stop.CancelAsync(); // ends the wait for a response that will not come
                 TryCancel(channel, id);
                 var error = side.Exception?.InnerException?.Message ?? "The proxied request failed.";
                 LogInvoked(function.Name, id, nameof(InvocationStatus.Failed), time.GetElapsedTime(started).TotalMilliseconds, error);
