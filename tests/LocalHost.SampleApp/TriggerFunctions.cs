@@ -33,12 +33,20 @@ public sealed class TriggerFunctions(Records records)
         await records.WriteAsync("queue", id, new { stage = "completed", seen });
     }
 
+    /// <summary>Records each blob it is given; a blob whose content is "fail" fails every time.</summary>
     [Function("Upload")]
     public async Task Upload([BlobTrigger("%UploadsContainer%/{name}")] string content, string name, FunctionContext context)
     {
         var host = Environment.GetEnvironmentVariable("SampleHostName") ?? "?";
         await records.WriteAsync("blob", name, new { name, content, host, trigger = context.BindingContext.BindingData["BlobTrigger"]?.ToString() });
+        if (content == "fail")
+            throw new InvalidOperationException("failing on demand");
     }
+
+    /// <summary>Runs when its host starts (runOnStartup), and otherwise on a schedule the tests keep far away.</summary>
+    [Function("Startup")]
+    public async Task Startup([TimerTrigger("%StartupSchedule%", RunOnStartup = true)] TimerInfo timer) =>
+        await records.WriteAsync("timer", "Startup", new { host = Environment.GetEnvironmentVariable("SampleHostName") ?? "?", timer.IsPastDue });
 
     [Function("Tick")]
     public async Task Tick([TimerTrigger("%TickSchedule%")] TimerInfo timer)

@@ -52,6 +52,7 @@ public sealed class SampleApp : IAsyncDisposable
         ["UploadsContainer"] = $"uploads-{id}",
         ["RecordsContainer"] = $"records-{id}",
         ["TickSchedule"] = "0 0 0 1 1 *", // once a year: only the tests that want the timer make it run
+        ["StartupSchedule"] = "0 0 0 1 1 *",
         ["SampleHostName"] = "a",
     };
 

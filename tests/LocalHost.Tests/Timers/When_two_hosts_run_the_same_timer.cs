@@ -26,7 +26,7 @@ public sealed class When_two_hosts_run_the_same_timer(StorageFixture storage, IT
         var first = ticks[0]["host"]!.GetValue<string>();
         Assert.All(ticks, t => Assert.Equal(first, t["host"]!.GetValue<string>()));
         var (holder, other) = first == "a" ? (a, b) : (b, a);
-        Assert.False(other.Host.Listeners.OfType<TimerTriggerListener>().Single().IsPrimary);
+        Assert.False(other.Host.Listeners.OfType<TimerTriggerListener>().Single(l => l.FunctionName == "Tick").IsPrimary);
 
         await holder.DisposeAsync(); // a graceful stop lets the lease go
         var otherName = other.Settings["SampleHostName"];

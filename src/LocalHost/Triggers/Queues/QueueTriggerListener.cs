@@ -76,12 +76,8 @@ public sealed partial class QueueTriggerListener : ITriggerListener
                 messages = [];
             }
             if (messages.Length == 0)
-            {
                 await DelayAsync(idle, inFlight, stoppingToken);
-                idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, _settings.MaxPollingInterval.Ticks));
-                continue;
-            }
-            idle = QueueSettings.MinPollingInterval;
+            idle = QueueSettlement.NextPollDelay(idle, messages.Length > 0, _settings);
             inFlight.AddRange(messages.Select(ProcessAsync));
         }
         await Task.WhenAll(inFlight);
@@ -101,28 +97,27 @@ public sealed partial class QueueTriggerListener : ITriggerListener
         }
     }
 
+    /// <summary>At-least-once, as in Azure: a message is deleted only after its function succeeded.</summary>
     private async Task ProcessAsync(QueueMessage message)
     {
-        if (message.DequeueCount > _settings.MaxDequeueCount)
-        {
-            // Tried enough already (its host died while it ran): straight to the poison queue, as the Functions host does.
-            await PoisonAsync(message);
-            return;
-        }
         // Invocations run to completion even when stopping: the host drains them before it stops the worker.
-        var outcome = await _context.Dispatcher.InvokeAsync(_function, BuildInvocation(message), null, CancellationToken.None);
+        var settlement = QueueSettlement.BeforeInvoking(message.DequeueCount, _settings)
+            ?? QueueSettlement.After((await _context.Dispatcher.InvokeAsync(_function, BuildInvocation(message), null, CancellationToken.None)).Status,
+                message.DequeueCount, _settings);
         try
         {
-            if (outcome.Succeeded)
-                await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
-            else if (outcome.Status == InvocationStatus.Rejected)
-                await _queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: CancellationToken.None);
-            else if (message.DequeueCount >= _settings.MaxDequeueCount)
-                await PoisonAsync(message);
-            else
+            switch (settlement)
             {
-                LogReleased(_function.Name, message.MessageId, message.DequeueCount, _settings.VisibilityTimeout.TotalMilliseconds);
-                await _queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: _settings.VisibilityTimeout, cancellationToken: CancellationToken.None);
+                case QueueSettlement.Delete:
+                    await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+                    break;
+                case QueueSettlement.Poison:
+                    await PoisonAsync(message);
+                    break;
+                case QueueSettlement.Release release:
+                    LogReleased(_function.Name, message.MessageId, message.DequeueCount, release.Delay.TotalMilliseconds);
+                    await _queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: release.Delay, cancellationToken: CancellationToken.None);
+                    break;
             }
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 400)
