@@ -83,10 +83,9 @@ public sealed partial class WorkerChannel
 
     public async Task<WorkerInitResponse> InitializeAsync(string appDirectory, CancellationToken cancellationToken)
     {
+        // As the Functions host sends it: no host capabilities (it adds one only in V2 compatibility mode); the
+        // worker directory is where worker.config.json is, which for the isolated worker is the app directory.
         var request = new WorkerInitRequest { HostVersion = FunctionsHost.HostVersion, WorkerDirectory = appDirectory, FunctionAppDirectory = appDirectory };
-        // What the Functions host tells every worker it can do; the .NET worker reads none of them today.
-        request.Capabilities.Add("RpcHttpBodyOnly", "true");
-        request.Capabilities.Add("TypedDataCollection", "true");
         var reply = await RequestAsync("init", new StreamingMessage { WorkerInitRequest = request }, cancellationToken);
         var response = reply.WorkerInitResponse;
         Capabilities = new Dictionary<string, string>(response.Capabilities);

@@ -138,7 +138,7 @@ public sealed partial class HttpTriggerHandler(HttpRouter router, InvocationDisp
             catch (HttpRequestException ex) when (ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } && attempt < 40)
             {
                 LogRetry(invocationId, attempt);
-                await Task.Delay(delay, cancellationToken);
+                await Task.Delay(delay, cancellationToken); // real time: this waits for a socket, not for the app's clock
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(250).Ticks));
             }
         }
