@@ -5,6 +5,8 @@ using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Campaigns.Functions.Storage;
 using Campaigns.Functions.Triggers;
+using Campaigns.LocalHost.Triggers.Blobs;
+using Campaigns.LocalHost.Triggers.Timers;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -249,40 +251,12 @@ internal sealed partial class LocalTriggerHost(
         FunctionDefinition function, Azure.Storage.Blobs.BlobContainerClient container, Azure.Storage.Blobs.BlobContainerClient receipts,
         QueueClient poison, Azure.Storage.Blobs.Models.BlobItem blob, CancellationToken stoppingToken)
     {
-        var receipt = receipts.GetBlobClient($"blobreceipts/{function.Name}/{container.Name}/{blob.Name}/{blob.Properties.ETag}");
-        var now = time.GetUtcNow();
-        var tries = 1;
-        try
-        {
-            var existing = await receipt.GetPropertiesAsync(cancellationToken: stoppingToken);
-            var status = (existing.Value.Metadata.TryGetValue("status", out var s) ? s : null);
-            tries = int.Parse((existing.Value.Metadata.TryGetValue("tries", out var t) ? t : "0"), System.Globalization.CultureInfo.InvariantCulture) + 1;
-            var stale = status == "processing" && existing.Value.LastModified < now - TimeSpan.FromMinutes(5);
-            if (status is "completed" or "poisoned" || (status == "processing" && !stale))
-                return;
-            // failed earlier (or abandoned by a crashed host): take it over, guarded by the receipt's ETag
-            await receipt.SetMetadataAsync(Receipt("processing", tries), new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = existing.Value.ETag }, stoppingToken);
-        }
-        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
-        {
-            try
-            {
-                await receipt.UploadAsync(BinaryData.FromString(""), new Azure.Storage.Blobs.Models.BlobUploadOptions
-                {
-                    Metadata = Receipt("processing", tries),
-                    Conditions = new Azure.Storage.Blobs.Models.BlobRequestConditions { IfNoneMatch = Azure.ETag.All },
-                }, stoppingToken);
-            }
-            catch (Azure.RequestFailedException conflict) when (conflict.Status is 409 or 412)
-            {
-                return; // another host took it
-            }
-        }
-        catch (Azure.RequestFailedException ex) when (ex.Status is 409 or 412)
-        {
-            return; // another host took it over first
-        }
-
+        // The receipt rules live in src/LocalHost (BlobReceipts), shared until this host is deleted.
+        var guard = new BlobReceipts(receipts, TimeSpan.FromMinutes(5), time);
+        var claim = await guard.TryClaimAsync(guard.ReceiptFor("local", function.Name, blob.Properties.ETag, container.Name, blob.Name), stoppingToken);
+        if (claim is null)
+            return;
+        var tries = claim.Tries;
         var source = container.GetBlobClient(blob.Name);
         var content = blob.Properties.ContentLength <= 1024 * 1024
             ? Convert.ToBase64String((await source.DownloadContentAsync(stoppingToken)).Value.Content.ToArray())
@@ -312,7 +286,7 @@ internal sealed partial class LocalTriggerHost(
             LogFailed(function.Name, blob.Name, tries, 0);
         }
         var final = succeeded ? "completed" : tries >= MaxDequeueCount ? "poisoned" : "failed";
-        await receipt.SetMetadataAsync(Receipt(final, tries), cancellationToken: CancellationToken.None);
+        await guard.SettleAsync(claim, final, CancellationToken.None);
         if (final == "poisoned")
         {
             await poison.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
@@ -321,7 +295,6 @@ internal sealed partial class LocalTriggerHost(
         }
     }
 
-    private static Dictionary<string, string> Receipt(string status, int tries) => new() { ["status"] = status, ["tries"] = tries.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 
     private async Task RunTimerAsync(FunctionDefinition function, CancellationToken stoppingToken)
     {
@@ -411,51 +384,5 @@ internal sealed record HostSettings(int BatchSize, TimeSpan MaxPollingInterval, 
         var batch = queues?["batchSize"]?.GetValue<int>() ?? 16;
         var polling = queues?["maxPollingInterval"]?.GetValue<string>() is { } p ? TimeSpan.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : TimeSpan.FromSeconds(options.MaxPollingIntervalSeconds);
         return new HostSettings(Math.Clamp(batch, 1, 32), polling, TimeSpan.FromMinutes(5));
-    }
-}
-
-/// <summary>A six-field NCRONTAB schedule (second minute hour day month day-of-week), UTC: numbers, ranges, lists, steps, *.</summary>
-internal sealed class NCrontab
-{
-    private readonly HashSet<int>[] _fields;
-
-    private NCrontab(HashSet<int>[] fields) => _fields = fields;
-
-    public static NCrontab Parse(string expression)
-    {
-        var parts = expression.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length != 6)
-            throw new FormatException($"NCRONTAB needs six fields: '{expression}'");
-        int[][] ranges = [[0, 59], [0, 59], [0, 23], [1, 31], [1, 12], [0, 6]];
-        return new NCrontab(parts.Select((part, i) => Field(part, ranges[i][0], ranges[i][1])).ToArray());
-    }
-
-    public DateTime NextAfter(DateTime utc)
-    {
-        var t = new DateTime(utc.Year, utc.Month, utc.Day, utc.Hour, utc.Minute, utc.Second, DateTimeKind.Utc).AddSeconds(1);
-        for (var i = 0; i < 366 * 24 * 3600; i++, t = t.AddSeconds(1))
-        {
-            if (_fields[0].Contains(t.Second) && _fields[1].Contains(t.Minute) && _fields[2].Contains(t.Hour)
-                && _fields[3].Contains(t.Day) && _fields[4].Contains(t.Month) && _fields[5].Contains((int)t.DayOfWeek))
-            {
-                return t;
-            }
-        }
-        throw new InvalidOperationException("The schedule never fires");
-    }
-
-    private static HashSet<int> Field(string text, int min, int max)
-    {
-        var values = new HashSet<int>();
-        foreach (var item in text.Split(','))
-        {
-            var (range, step) = item.Split('/') is [var r, var s] ? (r, int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)) : (item, 1);
-            var (from, to) = range == "*" ? (min, max)
-                : range.Split('-') is [var a, var b] ? (int.Parse(a, System.Globalization.CultureInfo.InvariantCulture), int.Parse(b, System.Globalization.CultureInfo.InvariantCulture))
-                : (int.Parse(range, System.Globalization.CultureInfo.InvariantCulture), item.Contains('/') ? max : int.Parse(range, System.Globalization.CultureInfo.InvariantCulture));
-            for (var v = from; v <= to; v += step)
-                values.Add(v);
-        }
-        return values;
     }
 }

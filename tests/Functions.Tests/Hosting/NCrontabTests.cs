@@ -1,4 +1,4 @@
-using Campaigns.Functions.Hosting;
+using Campaigns.LocalHost.Triggers.Timers;
 
 namespace Campaigns.Functions.Tests.Hosting;
 

@@ -1,0 +1,64 @@
+using Campaigns.LocalHost.Triggers;
+using Campaigns.LocalHost.Worker;
+
+namespace Campaigns.LocalHost;
+
+/// <summary>How to run a <see cref="FunctionsHost"/>. Only <see cref="AppDirectory"/> is required.</summary>
+public sealed class FunctionsHostOptions
+{
+    /// <summary>The worker app's build output: worker.config.json, the app's dll, host.json, local.settings.json.</summary>
+    public required string AppDirectory { get; init; }
+
+    /// <summary>The HTTP port for the app's HTTP functions (7071, as <c>func start</c>); 0 picks a free port.</summary>
+    public int Port { get; init; } = 7071;
+
+    /// <summary>AzureWebJobsStorage for the host and the worker; when null, the app settings must name it.</summary>
+    public string? StorageConnectionString { get; init; }
+
+    /// <summary>host.json to read; by default the one in <see cref="AppDirectory"/>.</summary>
+    public string? HostJsonPath { get; init; }
+
+    /// <summary>App settings that win over the environment and local.settings.json (tests set queue names here).</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Whether the host's own environment variables are app settings, as under <c>func start</c>.</summary>
+    public bool IncludeEnvironment { get; init; } = true;
+
+    /// <summary>The host id that names timer statuses and blob receipts; hosts of one app on one account share it.</summary>
+    public string? HostId { get; init; }
+
+    /// <summary>Starts the worker process by default; an <see cref="ExternalWorkerLauncher"/> waits for a test's worker.</summary>
+    public IWorkerLauncher? WorkerLauncher { get; init; }
+
+    /// <summary>What WorkerTerminate grants the worker, and the longest drain of in-flight invocations on stop.</summary>
+    public TimeSpan GracePeriod { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Pause between two scans of a blob trigger's container.</summary>
+    public TimeSpan BlobScanInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where logs go (the worker's too); console by default.</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+
+    /// <summary>Additions to the host: more gRPC services, more trigger types (Durable Functions plugs in here).</summary>
+    public IList<IFunctionsHostExtension> Extensions { get; init; } = [];
+}
+
+/// <summary>
+/// An addition to the host. A later Durable Functions extension maps its TaskHubSidecarService on the gRPC endpoint
+/// (<see cref="MapEndpoints"/>) and drives orchestration and activity triggers (<see cref="TriggerProviders"/>).
+/// </summary>
+public interface IFunctionsHostExtension
+{
+    void ConfigureServices(IServiceCollection services)
+    {
+    }
+
+    /// <summary>Endpoints on the host's gRPC port (HTTP/2, loopback), beside FunctionRpc.</summary>
+    void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+    }
+
+    IEnumerable<ITriggerListenerProvider> TriggerProviders => [];
+}
