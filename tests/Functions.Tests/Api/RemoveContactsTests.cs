@@ -50,7 +50,7 @@ public sealed class RemoveContactsTests(AppFixture app)
         var (client, _) = await app.NewAccountAsync();
         var id = (await client.CreateCampaignAsync(Requests.Campaign(contacts: 2)))["id"]!.GetValue<string>();
         // The engine records a call attempt on contact 0 (written directly, as the engine will).
-        var contacts = app.App.Services.GetRequiredService<ContactStore>();
+        var contacts = app.Service<ContactStore>();
         var called = (await contacts.GetAsync(id, 1, PhoneNumber.Parse(Requests.UsPhone(0)), CancellationToken.None))!;
         await contacts.ReplaceAsync(called, called.State with { Attempts = 1, LastDisposition = "no_answer" }, CancellationToken.None);
 
