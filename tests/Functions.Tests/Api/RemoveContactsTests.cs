@@ -77,6 +77,17 @@ public sealed class RemoveContactsTests(AppFixture app)
         Assert.All(list["data"]!.AsArray(), c => Assert.Equal("pending", c!["status"]!.GetValue<string>()));
     }
 
+    [Fact]
+    public async Task Remove_WellFormedNumberNotValidForItsCountry_CountsAsNotFoundAndTheRestIsRemoved()
+    {
+        var (client, _) = await app.NewAccountAsync();
+        var id = (await client.CreateCampaignAsync(Requests.Campaign(contacts: 2)))["id"]!.GetValue<string>();
+
+        // +1 212 000 0000: E.164 in shape, but no US number starts its exchange with 0; +999...: no such country code.
+        var body = await (await client.RemoveContactsAsync(id, Requests.UsPhone(0), "+12120000000", "+99912345678", "+12120000000")).BodyAsync();
+        Assert.Equal((1, 2, 0), (body["removed"]!.GetValue<int>(), body["not_found"]!.GetValue<int>(), body["already_called"]!.GetValue<int>()));
+    }
+
     [Theory]
     [InlineData("""{"phones": []}""")]
     [InlineData("""{"phones": "+12122000000"}""")]
