@@ -128,7 +128,11 @@ public sealed partial class FunctionsHost : IAsyncDisposable
         await app.StartAsync(cancellationToken);
         _supervising = Worker.RunAsync(_stopWorker.Token);
         Functions = await Worker.Functions.WaitAsync(WorkerSupervisor.StartTimeout, _options.TimeProvider, cancellationToken);
-        _http = new HttpTriggerHandler(new HttpRouter(Functions, HostJson.RoutePrefix), Invocations, loggers.CreateLogger<HttpTriggerHandler>());
+        // A disabled HTTP function is not routed (its path answers 404), as under the Functions host.
+        var routed = Functions.Where(f => !(f.IsTrigger("httpTrigger") && Settings.IsDisabled(f.Name))).ToList();
+        foreach (var disabled in Functions.Except(routed))
+            LogDisabled(disabled.Name);
+        _http = new HttpTriggerHandler(new HttpRouter(routed, HostJson.RoutePrefix), Invocations, loggers.CreateLogger<HttpTriggerHandler>());
         Listeners = CreateListeners(loggers);
         foreach (var listener in Listeners)
             _listening.Add(RunListenerAsync(listener));
