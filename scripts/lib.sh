@@ -20,8 +20,8 @@ wait_for_port() { # host port seconds
 }
 
 ensure_node_packages() {
-  if [ ! -x "$ROOT/node_modules/.bin/azurite" ]; then
-    log "Installing npm packages (Azurite, pinned in package-lock.json)..."
+  if [ ! -x "$ROOT/node_modules/.bin/azurite" ] || [ ! -x "$ROOT/node_modules/.bin/validate-api" ]; then
+    log "Installing npm packages (Azurite, the OpenAPI validator; pinned in package-lock.json)..."
     (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) >&2
   fi
 }

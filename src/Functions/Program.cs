@@ -1,5 +1,3 @@
 using Campaigns.Functions.Hosting;
 
-var app = CampaignsApp.Build(args);
-await CampaignsApp.InitializeAsync(app);
-await app.RunAsync();
+CampaignsWorker.Build(args).Run();

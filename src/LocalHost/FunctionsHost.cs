@@ -128,7 +128,11 @@ public sealed partial class FunctionsHost : IAsyncDisposable
         await app.StartAsync(cancellationToken);
         _supervising = Worker.RunAsync(_stopWorker.Token);
         Functions = await Worker.Functions.WaitAsync(WorkerSupervisor.StartTimeout, _options.TimeProvider, cancellationToken);
-        _http = new HttpTriggerHandler(new HttpRouter(Functions, HostJson.RoutePrefix), Invocations, loggers.CreateLogger<HttpTriggerHandler>());
+        // A disabled HTTP function is not routed (its path answers 404), as under the Functions host.
+        var routed = Functions.Where(f => !(f.IsTrigger("httpTrigger") && Settings.IsDisabled(f.Name))).ToList();
+        foreach (var disabled in Functions.Except(routed))
+            LogDisabled(disabled.Name);
+        _http = new HttpTriggerHandler(new HttpRouter(routed, HostJson.RoutePrefix), Invocations, loggers.CreateLogger<HttpTriggerHandler>());
         Listeners = CreateListeners(loggers);
         foreach (var listener in Listeners)
             _listening.Add(RunListenerAsync(listener));
@@ -143,6 +147,11 @@ public sealed partial class FunctionsHost : IAsyncDisposable
         var listeners = new List<ITriggerListener>();
         foreach (var function in Functions.Where(f => !f.IsTrigger("httpTrigger")))
         {
+            if (Settings.IsDisabled(function.Name))
+            {
+                LogDisabled(function.Name);
+                continue;
+            }
             var listener = providers.Select(p => p.TryCreate(function, context)).FirstOrDefault(l => l is not null);
             if (listener is null)
                 LogUnsupported(function.Name, function.TriggerType);
@@ -240,6 +249,9 @@ public sealed partial class FunctionsHost : IAsyncDisposable
         id = "local-" + (id.Length == 0 ? "app" : id);
         return id.Length > 32 ? id[..32].TrimEnd('-') : id;
     }
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "Function {Function} is disabled by its app setting AzureWebJobs.<name>.Disabled")]
+    private partial void LogDisabled(string function);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Functions host ready: {Count} function(s); HTTP {Http}, gRPC {Grpc}")]
     private partial void LogStarted(int count, string http, string grpc);

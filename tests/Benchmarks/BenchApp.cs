@@ -4,11 +4,9 @@ using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Campaigns.Domain.Contacts;
-using Campaigns.Functions.Hosting;
+using Campaigns.Functions.Tests.Infrastructure;
 using Campaigns.Functions.Http.Auth;
 using Campaigns.Functions.Storage;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 /// <summary>
@@ -33,47 +31,53 @@ internal static class BenchApp
         ?? throw new InvalidOperationException("CAMPAIGNS_BENCH_AMQP is not set: run tests/Benchmarks/bench.sh");
 
     /// <summary>
-    /// An app on a free port, on its own tables and queues; the local trigger host on unless told otherwise. With
+    /// An app on a free port, on its own tables and queues; every trigger on unless settings disable one (<c>AzureWebJobs.{name}.Disabled</c>). With
     /// <paramref name="events"/>, events are on as in production: the outbox relay runs, a broker topic takes them, and
     /// the returned <see cref="EventTap"/> is subscribed as the account's webhook and listens on the topic.
     /// </summary>
-    public static async Task<(WebApplication App, HttpClient Client, string Prefix, EventTap? Events)> StartAppAsync(
+    public static async Task<(InProcessFunctionsApp App, HttpClient Client, string Prefix, EventTap? Events)> StartAppAsync(
         string connection, Dictionary<string, string?>? settings = null, bool events = false)
     {
         var prefix = "b" + Guid.NewGuid().ToString("N")[..8];
         var key = ApiKeys.Generate();
         var topic = $"/queue/bench-events-{prefix}";
         var tap = events ? await EventTap.StartAsync(BrokerUrl, topic) : null;
-        var app = CampaignsApp.Build([], builder =>
+        var all = new Dictionary<string, string?>
         {
-            builder.Configuration["AzureWebJobsStorage"] = connection;
-            builder.Configuration["Storage:TablePrefix"] = prefix;
-            builder.Configuration["Engine:QueuePrefix"] = prefix + "-";
-            builder.Configuration["CAMPAIGNS_DEV_API_KEY"] = key;
-            builder.Configuration["Logging:LogLevel:Default"] = "Warning";
-            if (events)
-            {
-                builder.Configuration["ServiceBusConnection"] = BrokerUrl;
-                builder.Configuration["ServiceBusTopic"] = topic;
-            }
-            foreach (var (k, v) in settings ?? [])
-                builder.Configuration[k] = v;
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-        });
-        await CampaignsApp.InitializeAsync(app);
-        await app.StartAsync();
-        var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromMinutes(10) };
+            ["Storage:TablePrefix"] = prefix,
+            ["QueuePrefix"] = prefix + "-",
+            ["CAMPAIGNS_DEV_API_KEY"] = key,
+        };
+        if (events)
+        {
+            all["ServiceBusConnection"] = BrokerUrl;
+            all["ServiceBusTopic"] = topic;
+        }
+        foreach (var (k, v) in settings ?? [])
+            all[k] = v;
+        var app = await InProcessFunctionsApp.StartAsync(connection, all, hostId: prefix);
+        var client = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromMinutes(10) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         if (tap is not null)
             await tap.SubscribeAsync(client);
         return (app, client, prefix, tap);
     }
 
+    /// <summary>
+    /// These settings plus <c>AzureWebJobs.{name}.Disabled</c> for every queue, blob and timer function but
+    /// <paramref name="except"/>, as the Functions host reads them.
+    /// </summary>
+    public static Dictionary<string, string?> WithTriggersOff(this Dictionary<string, string?> settings, params string[] except)
+    {
+        foreach (var name in new[] { "CampaignTimer", "CallOutcome", "CampaignPurge", "EventRelay", "CampaignSweep", "UploadSplit", "UploadBatch" }.Except(except))
+            settings[$"AzureWebJobs.{name}.Disabled"] = "true";
+        return settings;
+    }
+
     /// <summary>Stops an app started by <see cref="StartAppAsync"/> and drops its tables and queues, so later measurements start from an empty emulator.</summary>
-    public static async Task StopAppAsync(WebApplication app, HttpClient client, string connection, string prefix, EventTap? tap = null)
+    public static async Task StopAppAsync(InProcessFunctionsApp app, HttpClient client, string connection, string prefix, EventTap? tap = null)
     {
         client.Dispose();
-        await app.StopAsync();
         await app.DisposeAsync();
         if (tap is not null)
             await tap.DisposeAsync();
@@ -180,7 +184,7 @@ internal static class BenchApp
     }
 
     /// <summary>Storage tries the app saw fail for the storage's sake (timeouts, throttling, 5xx) and the API's 5xx: both must be none.</summary>
-    public static string Health(WebApplication app)
+    public static string Health(InProcessFunctionsApp app)
     {
         var counter = app.Services.GetRequiredService<StorageRequestCounter>();
         var storage = counter.Failures.Count == 0 ? "none" : string.Join(", ", counter.Failures.Select(f => $"{f.Value} x {f.Key}"));
@@ -190,7 +194,7 @@ internal static class BenchApp
     }
 
     /// <summary>What the relay did: passes, events, and the time its phases took (summed over passes that ran side by side).</summary>
-    public static string RelayWork(WebApplication app)
+    public static string RelayWork(InProcessFunctionsApp app)
     {
         var m = app.Services.GetRequiredService<Campaigns.Functions.Integration.Events.RelayMetrics>();
         static string S(long ticks) => $"{ticks / (double)System.Diagnostics.Stopwatch.Frequency:F1} s";
@@ -199,7 +203,7 @@ internal static class BenchApp
     }
 
     /// <summary>Storage requests by scope: the relay's, the deliveries' and the rest.</summary>
-    public static string ScopeBreakdown(WebApplication app, long total)
+    public static string ScopeBreakdown(InProcessFunctionsApp app, long total)
     {
         var scopes = app.Services.GetRequiredService<StorageRequestCounter>().ByScope;
         var relay = scopes.GetValueOrDefault("relay");
@@ -227,7 +231,7 @@ internal static class BenchApp
     /// A campaign larger than one request accepts (100,000), or with a retry interval the API refuses (0 minutes, for
     /// smoke runs): written through the same command the API uses, with the same rows, only without the API's limits.
     /// </summary>
-    public static async Task<string> CreateDirectAsync(WebApplication app, string account, int size, int retryMinutes = 1, string? outcome = null)
+    public static async Task<string> CreateDirectAsync(InProcessFunctionsApp app, string account, int size, int retryMinutes = 1, string? outcome = null)
     {
         var zone = NoonZone();
         Campaigns.Domain.Languages.LanguageTag.TryParse("en-US", out var language, out _);
@@ -239,7 +243,7 @@ internal static class BenchApp
     }
 
     /// <summary>The account of the benchmark's key.</summary>
-    public static async Task<string> AccountAsync(WebApplication app, HttpClient client) =>
+    public static async Task<string> AccountAsync(InProcessFunctionsApp app, HttpClient client) =>
         (await app.Services.GetRequiredService<ApiKeys>().ResolveAccountAsync(client.DefaultRequestHeaders.Authorization!.Parameter!, CancellationToken.None))!;
 
 }

@@ -1,3 +1,4 @@
+using Campaigns.Functions.Tests.Infrastructure;
 using System.Diagnostics;
 using Azure.Data.Tables;
 using Campaigns.Functions.Hosting;
@@ -24,18 +25,13 @@ internal static class EventsBenchmark
         Console.WriteLine($"events: {events:N0} events in {campaigns} campaigns x {shards} shards, through the outbox to RabbitMQ vs raw AMQPNetLite sends");
         var prefix = "e" + Guid.NewGuid().ToString("N")[..8];
         var topic = $"/queue/bench-events-{prefix}";
-        var app = CampaignsApp.Build([], builder =>
+        await using var app = await InProcessFunctionsApp.StartAsync(storage, new Dictionary<string, string?>
         {
-            builder.Configuration["AzureWebJobsStorage"] = storage;
-            builder.Configuration["Storage:TablePrefix"] = prefix;
-            builder.Configuration["Engine:QueuePrefix"] = prefix + "-";
-            builder.Configuration["Logging:LogLevel:Default"] = "Warning";
-            builder.Configuration["ServiceBusConnection"] = amqp;
-            builder.Configuration["ServiceBusTopic"] = topic;
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-        });
-        await CampaignsApp.InitializeAsync(app);
-        await app.StartAsync();
+            ["Storage:TablePrefix"] = prefix,
+            ["QueuePrefix"] = prefix + "-",
+            ["ServiceBusConnection"] = amqp,
+            ["ServiceBusTopic"] = topic,
+        }, hostId: prefix);
         var tables = app.Services.GetRequiredService<CampaignTables>();
         var streams = app.Services.GetRequiredService<EventStreamStore>();
         var queue = app.Services.GetRequiredService<EventQueue>();
@@ -108,8 +104,6 @@ internal static class EventsBenchmark
                           $"broker: read pages {S(m.BrokerReadTicks)}, send {S(m.BrokerSendTicks)}, cursor writes {S(m.BrokerCursorTicks)}");
         var counter = app.Services.GetRequiredService<StorageRequestCounter>();
         Console.WriteLine($"  storage requests while relaying and sending: {ScopeBreakdown(app, counter.ByScope.Values.Sum())}");
-        await app.StopAsync();
-        await app.DisposeAsync();
 
         var rawCpu = CpuMeter.Start();
         var (rawElapsed, rawRate) = await RawAmqpSend.RunAsync(amqp, $"/queue/bench-raw-{prefix}", perCampaign * campaigns, new byte[size], 500);

@@ -1,3 +1,4 @@
+using Campaigns.Functions.Tests.Infrastructure;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
@@ -132,24 +133,19 @@ internal static class UploadBenchmark
     }
 
     /// <summary>
-    /// End to end: the app in this process (as deployed: the local trigger host runs the split and the batch
-    /// functions), the file POSTed as multipart from disk, timed until the upload reads completed; the working set
+    /// End to end: the local Functions host and the isolated worker in this process (the host's blob and queue
+    /// triggers run the split and the batch functions, the upload goes through the host's HTTP proxy to the worker), the file POSTed as multipart from disk, timed until the upload reads completed; the working set
     /// sampled every 100 ms meanwhile.
     /// </summary>
     public static async Task EndToEndAsync(string connection)
     {
         var key = ApiKeys.Generate();
-        var app = CampaignsApp.Build([], builder =>
+        await using var app = await InProcessFunctionsApp.StartAsync(connection, new Dictionary<string, string?>
         {
-            builder.Configuration["AzureWebJobsStorage"] = connection;
-            builder.Configuration["CAMPAIGNS_DEV_API_KEY"] = key;
-            builder.Configuration["Logging:LogLevel:Default"] = "Warning";
-            builder.Configuration["LocalTriggerHost:BlobPollingIntervalSeconds"] = "0.5";
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-        });
-        await CampaignsApp.InitializeAsync(app);
-        await app.StartAsync();
-        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromMinutes(30) };
+            ["CAMPAIGNS_DEV_API_KEY"] = key,
+            ["QueuePrefix"] = "", // the functions' bindings name %QueuePrefix%: set, empty (a fresh emulator of its own)
+        }, hostId: "bench-upload");
+        using var client = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromMinutes(30) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
 
         async Task<JsonNode> Post(string path, JsonObject body)
@@ -215,7 +211,6 @@ internal static class UploadBenchmark
         Save("e2e_seconds", seconds);
         Save("peak_mb", peak / 1e6);
         Save("exact", exact ? 1 : 0);
-        await app.StopAsync();
     }
 
     public static void Report()

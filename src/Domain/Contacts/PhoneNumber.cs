@@ -64,6 +64,9 @@ public readonly partial record struct PhoneNumber
         return true;
     }
 
+    /// <summary>Whether the text has the shape of E.164 (a plus sign and 2 to 15 digits), valid for its country or not.</summary>
+    public static bool IsE164Shaped(string? text) => text is not null && E164Shape().IsMatch(text);
+
     public static PhoneNumber Parse(string text) =>
         TryParse(text, out var number, out var error) ? number : throw new FormatException($"'{text}' {error}");
 

@@ -54,6 +54,10 @@ public sealed partial class AppSettings
             ?? throw new InvalidOperationException($"The connection '{key}' is not set (neither '{key}' nor 'AzureWebJobs{key}').");
     }
 
+    /// <summary>A function turned off by <c>AzureWebJobs.{name}.Disabled</c> (true or 1), as the Functions host reads it.</summary>
+    public bool IsDisabled(string functionName) =>
+        this[$"AzureWebJobs.{functionName}.Disabled"] is { } value && (bool.TryParse(value, out var on) ? on : value == "1");
+
     [GeneratedRegex("%([^%]+)%")]
     private static partial Regex Percent();
 }

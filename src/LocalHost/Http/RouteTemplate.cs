@@ -1,11 +1,13 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace Campaigns.LocalHost.Http;
 
 /// <summary>
 /// An HTTP function's route, as ASP.NET Core templates write it and the Functions host matches it: literal segments
 /// (case-insensitive), <c>{id}</c>, <c>{id?}</c> (optional, last), <c>{*rest}</c> (catch-all, last, may be empty) and
-/// the common constraints <c>{id:int}</c>, <c>long</c>, <c>guid</c>, <c>bool</c>, <c>alpha</c>. Unknown constraints
+/// the common constraints <c>{id:int}</c>, <c>long</c>, <c>guid</c>, <c>bool</c>, <c>alpha</c>, and complex segments
+/// that mix literals and parameters (<c>{name}.json</c>, matched shortest-first as ASP.NET Core does). Unknown constraints
 /// are accepted without checking, so a route never disappears because of one.
 /// </summary>
 public sealed class RouteTemplate
@@ -21,7 +23,13 @@ public sealed class RouteTemplate
     public string Text { get; }
 
     /// <summary>Higher for more specific routes: literal beats parameter beats catch-all, segment by segment.</summary>
-    public IReadOnlyList<int> Precedence => _segments.Select(s => s.Kind switch { SegmentKind.Literal => 3, SegmentKind.Parameter => 2, _ => 1 }).ToArray();
+    public IReadOnlyList<int> Precedence => _segments.Select(s => s.Kind switch
+    {
+        SegmentKind.Literal => 4,
+        SegmentKind.Complex => 3,
+        SegmentKind.Parameter => 2,
+        _ => 1,
+    }).ToArray();
 
     public static RouteTemplate Parse(string template)
     {
@@ -30,9 +38,14 @@ public sealed class RouteTemplate
         for (var i = 0; i < parts.Length; i++)
         {
             var part = parts[i];
-            if (!(part.StartsWith('{') && part.EndsWith('}')))
+            if (!part.Contains('{', StringComparison.Ordinal))
             {
                 segments.Add(new Segment(SegmentKind.Literal, part, null, false));
+                continue;
+            }
+            if (!(part.StartsWith('{') && part.EndsWith('}') && part.IndexOf('}', StringComparison.Ordinal) == part.Length - 1))
+            {
+                segments.Add(new Segment(SegmentKind.Complex, part, null, false) { Pattern = ComplexPattern(template, part) });
                 continue;
             }
             var inner = part[1..^1];
@@ -76,6 +89,14 @@ public sealed class RouteTemplate
                 if (!string.Equals(segment.Name, part, StringComparison.OrdinalIgnoreCase))
                     return false;
             }
+            else if (segment.Kind == SegmentKind.Complex)
+            {
+                var match = segment.Pattern!.Match(part);
+                if (!match.Success)
+                    return false;
+                foreach (var group in segment.Pattern.GetGroupNames().Where(g => !char.IsAsciiDigit(g[0])))
+                    values[group] = match.Groups[group].Value;
+            }
             else
             {
                 if (!Satisfies(segment.Constraint, part))
@@ -84,6 +105,30 @@ public sealed class RouteTemplate
             }
         }
         return parts.Length == _segments.Length;
+    }
+
+    /// <summary>A segment such as <c>{name}.json</c> or <c>v{major}-{minor}</c>: literals exact (any case), each parameter non-empty.</summary>
+    private static Regex ComplexPattern(string template, string part)
+    {
+        var pattern = new System.Text.StringBuilder("^");
+        var at = 0;
+        while (at < part.Length)
+        {
+            var open = part.IndexOf('{', at);
+            if (open < 0)
+            {
+                pattern.Append(Regex.Escape(part[at..]));
+                break;
+            }
+            var close = part.IndexOf('}', open);
+            if (close < 0 || close == open + 1)
+                throw new FormatException($"Route '{template}': segment '{part}' has an unclosed or empty parameter.");
+            pattern.Append(Regex.Escape(part[at..open]));
+            var name = part[(open + 1)..close].Split(':', '=', '?')[0];
+            pattern.Append("(?<").Append(name).Append(">.+?)");
+            at = close + 1;
+        }
+        return new Regex(pattern.Append('$').ToString(), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
     }
 
     private static bool Satisfies(string? constraint, string value) => constraint?.ToLowerInvariant() switch
@@ -101,8 +146,12 @@ public sealed class RouteTemplate
     {
         Literal,
         Parameter,
+        Complex,
         CatchAll,
     }
 
-    private sealed record Segment(SegmentKind Kind, string Name, string? Constraint, bool Optional);
+    private sealed record Segment(SegmentKind Kind, string Name, string? Constraint, bool Optional)
+    {
+        public Regex? Pattern { get; init; }
+    }
 }

@@ -210,6 +210,18 @@ public static class TypedDataValues
 
     public static TypedData Bytes(byte[] value) => new() { Bytes = ByteString.CopyFrom(value) };
 
+    /// <summary>A blob as the Storage extension references it for the worker to bind (source AzureStorageBlobs, JSON content).</summary>
+    public static TypedData BlobReference(string connection, string container, string blob) => new()
+    {
+        ModelBindingData = new ModelBindingData
+        {
+            Version = "1.0",
+            Source = "AzureStorageBlobs",
+            ContentType = "application/json",
+            Content = ByteString.CopyFromUtf8(System.Text.Json.JsonSerializer.Serialize(new { Connection = connection, ContainerName = container, BlobName = blob })),
+        },
+    };
+
     /// <summary>The host sends dates in trigger metadata as JSON strings (round-trip format).</summary>
     public static TypedData Time(DateTimeOffset? value) =>
         value is { } v ? Json(System.Text.Json.JsonSerializer.Serialize(v)) : new TypedData();

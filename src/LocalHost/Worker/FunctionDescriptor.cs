@@ -18,6 +18,13 @@ public sealed record FunctionDescriptor(string Name, string FunctionId, JsonObje
 
     public bool IsTrigger(string type) => string.Equals(TriggerType, type, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Whether the worker binds the trigger's data itself from a reference (an SDK type parameter such as BlobClient:
+    /// the binding's <c>properties.supportsDeferredBinding</c>), so the host sends ModelBindingData instead of the data.
+    /// </summary>
+    public bool SupportsDeferredBinding =>
+        Trigger["properties"]?["supportsDeferredBinding"]?.ToString() is { } flag && bool.TryParse(flag, out var deferred) && deferred;
+
     /// <summary>A string property of the trigger binding (e.g. queueName), or null.</summary>
     public string? Property(string name) => Trigger[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 

@@ -33,4 +33,26 @@ public sealed class ContactRemovalTests
     [InlineData(CampaignStatus.Stopped, false)]
     public void IsAllowed_OnlyWhileTheCampaignCanStillDial(CampaignStatus status, bool allowed) =>
         Assert.Equal(allowed, ContactRemoval.IsAllowed(status));
+
+    [Fact]
+    public void Read_ValidNumber_IsLookedUp() =>
+        Assert.Equal("+919876543210", ContactRemoval.Read("+919876543210").Phone?.E164);
+
+    [Theory]
+    [InlineData("+12120000000")] // E.164 in shape; not a valid US number
+    [InlineData("+99912345678")] // E.164 in shape; no such country code
+    public void Read_WellFormedButNotValidForItsCountry_CannotBeInAnyCampaign(string text) =>
+        Assert.True(ContactRemoval.Read(text).CannotBeInAnyCampaign);
+
+    [Theory]
+    [InlineData("0044 20 7946 0018")]
+    [InlineData("+1 212 555 0100")]
+    [InlineData("")]
+    [InlineData(null)]
+    public void Read_Malformed_IsAnError(string? text)
+    {
+        var entry = ContactRemoval.Read(text);
+        Assert.False(entry.CannotBeInAnyCampaign);
+        Assert.False(string.IsNullOrEmpty(entry.Error));
+    }
 }

@@ -51,7 +51,7 @@ public sealed class AuthenticationTests(AppFixture app)
     {
         var (_, key) = await app.NewAccountAsync();
         var table = new Azure.Data.Tables.TableServiceClient(app.StorageConnectionString)
-            .GetTableClient(app.App.Configuration["Storage:TablePrefix"] + "accounts");
+            .GetTableClient(app.Prefix + "accounts");
         var everything = string.Join("\n", table.Query<Azure.Data.Tables.TableEntity>()
             .SelectMany(e => e.Select(kv => kv.Value is byte[] bytes ? Convert.ToBase64String(bytes) : kv.Value?.ToString())));
         Assert.DoesNotContain(key, everything);

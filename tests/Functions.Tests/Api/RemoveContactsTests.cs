@@ -50,7 +50,7 @@ public sealed class RemoveContactsTests(AppFixture app)
         var (client, _) = await app.NewAccountAsync();
         var id = (await client.CreateCampaignAsync(Requests.Campaign(contacts: 2)))["id"]!.GetValue<string>();
         // The engine records a call attempt on contact 0 (written directly, as the engine will).
-        var contacts = app.App.Services.GetRequiredService<ContactStore>();
+        var contacts = app.Service<ContactStore>();
         var called = (await contacts.GetAsync(id, 1, PhoneNumber.Parse(Requests.UsPhone(0)), CancellationToken.None))!;
         await contacts.ReplaceAsync(called, called.State with { Attempts = 1, LastDisposition = "no_answer" }, CancellationToken.None);
 
@@ -75,6 +75,17 @@ public sealed class RemoveContactsTests(AppFixture app)
         Assert.True(problem.FieldErrors().ContainsKey("phones[1]"));
         var list = await (await client.GetAsync($"/v1/campaigns/{id}/contacts")).BodyAsync();
         Assert.All(list["data"]!.AsArray(), c => Assert.Equal("pending", c!["status"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Remove_WellFormedNumberNotValidForItsCountry_CountsAsNotFoundAndTheRestIsRemoved()
+    {
+        var (client, _) = await app.NewAccountAsync();
+        var id = (await client.CreateCampaignAsync(Requests.Campaign(contacts: 2)))["id"]!.GetValue<string>();
+
+        // +1 212 000 0000: E.164 in shape, but no US number starts its exchange with 0; +999...: no such country code.
+        var body = await (await client.RemoveContactsAsync(id, Requests.UsPhone(0), "+12120000000", "+99912345678", "+12120000000")).BodyAsync();
+        Assert.Equal((1, 2, 0), (body["removed"]!.GetValue<int>(), body["not_found"]!.GetValue<int>(), body["already_called"]!.GetValue<int>()));
     }
 
     [Theory]

@@ -13,7 +13,6 @@ namespace Campaigns.Functions.Tests.ApiV;
 public sealed class UploadFixture() : AppFixture(new DateTimeOffset(2026, 11, 22, 5, 0, 0, TimeSpan.Zero), new() // a Sunday night: nobody is dialed
 {
     ["Uploads:BatchRows"] = "50",
-    ["LocalTriggerHost:BlobPollingIntervalSeconds"] = "0.2",
 });
 
 /// <summary>

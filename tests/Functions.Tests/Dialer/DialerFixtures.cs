@@ -101,8 +101,8 @@ internal sealed class DialerCampaign
     /// </summary>
     private async Task<bool> SettledAsync()
     {
-        var host = _app.App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Functions.Hosting.LocalTriggerHost>().Single();
-        bool Idle() => host.InFlight("CampaignTimer") == 0 && host.InFlight("CallOutcome") == 0;
+        var invocations = _app.App.Host.Invocations;
+        bool Idle() => invocations.InFlight == 0;
         var now = NodaTime.Instant.FromDateTimeOffset(_app.Clock.GetUtcNow());
         var stored = await _app.Service<CampaignStore>().GetAsync(Account, Id, CancellationToken.None);
         if (stored is null || stored.Engine.LeaseUntil > now || stored.Engine.TimerDueAt <= now || !Idle())

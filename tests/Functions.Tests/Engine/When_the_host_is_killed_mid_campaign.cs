@@ -5,8 +5,9 @@ using Campaigns.Functions.Tests.Infrastructure;
 namespace Campaigns.Functions.Tests.Engine;
 
 /// <summary>
-/// The app runs as its own process (real clock), is killed with SIGKILL in the middle of a campaign, and a new
-/// process takes over the same storage. Nothing is lost and no attempt is dialed twice.
+/// The app runs as it does under ./run.sh (real clock): the local Functions host as a process, starting the isolated
+/// worker as its own child process. Both are killed with SIGKILL in the middle of a campaign, and a new pair takes over
+/// the same storage. Nothing is lost and no attempt is dialed twice.
 /// </summary>
 public sealed class When_the_host_is_killed_mid_campaign(AppFixture fixture) : IClassFixture<AppFixture>
 {
@@ -28,15 +29,14 @@ public sealed class When_the_host_is_killed_mid_campaign(AppFixture fixture) : I
     private static async Task<HostProcess> StartAsync(Dictionary<string, string> environment)
     {
         var port = Azurite.FreePort();
-        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Campaigns.Functions.dll")])
+        var info = new ProcessStartInfo("dotnet", [InProcessFunctionsApp.LocalHostProgram, "--app", InProcessFunctionsApp.AppDirectory, "--port", port.ToString()])
         {
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = InProcessFunctionsApp.AppDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
         foreach (var (key, value) in environment)
             info.Environment[key] = value;
-        info.Environment["PORT"] = port.ToString();
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -67,7 +67,7 @@ public sealed class When_the_host_is_killed_mid_campaign(AppFixture fixture) : I
         {
             ["AzureWebJobsStorage"] = fixture.StorageConnectionString,
             ["Storage__TablePrefix"] = prefix,
-            ["Engine__QueuePrefix"] = prefix + "-",
+            ["QueuePrefix"] = prefix + "-",
             ["Engine__MaxCallsInProgress"] = "4",
             ["Engine__AttemptTimeoutSeconds"] = "4", // a call claimed just before the kill, never placed, is retried soon
             ["Engine__LeaseSeconds"] = "6", // a lease held by the killed process runs out soon
@@ -89,7 +89,7 @@ public sealed class When_the_host_is_killed_mid_campaign(AppFixture fixture) : I
             id = await Scenario.CreateAsync(client, phones.Select(p => Scenario.Contact(p, "interested", zone)), maxAttempts: 3, retryMinutes: 1);
             await Scenario.StartAsync(client, id);
             await Eventually.UntilAsync(() => Scenario.CampaignAsync(client, id), c => c["calls_made"]!.GetValue<int>() >= 8, "some calls are made");
-            first.Kill();
+            first.Kill(); // the host and its worker, at once
         }
 
         await using var second = await StartAsync(environment);

@@ -63,7 +63,7 @@ public sealed class When_a_call_result_arrives_over_service_bus_it_is_recorded_o
         await Scenario.UntilContactsAsync(client, id, c => c[phone]["status"]!.GetValue<string>() == "dialing", "the contact is being dialed");
 
         var body = $$"""{"call_id":"{{Scenario.CallId(id, phone, 1)}}","workspace":"acct_someone_else","outcome":"answered"}""";
-        var listener = app.App.Services.GetServices<IHostedService>().OfType<CallResultsListener>().Single();
+        var listener = app.App.Worker.Services.GetServices<IHostedService>().OfType<CallResultsListener>().Single();
         var settledBefore = listener.Settled;
         await Broker.SendAsync(InboundResultsFixture.Queue, Result(body));
         await Eventually.UntilAsync(() => Task.FromResult(listener.Settled), n => n > settledBefore, "the listener settles the message");

@@ -7,11 +7,8 @@ using NodaTime;
 
 namespace Campaigns.Functions.Tests.Events;
 
-/// <summary>An app whose trigger host is off: the tests run relay passes themselves and count what each one costs.</summary>
-public sealed class ManualRelayFixture() : AppFixture(new DateTimeOffset(2026, 3, 2, 15, 0, 0, TimeSpan.Zero), new()
-{
-    ["LocalTriggerHost:Enabled"] = "false",
-})
+/// <summary>An app whose queue, blob and timer functions are off: the tests run relay passes themselves and count what each one costs.</summary>
+public sealed class ManualRelayFixture() : AppFixture(new DateTimeOffset(2026, 3, 2, 15, 0, 0, TimeSpan.Zero), new(TriggersOff()))
 {
     /// <summary>Writes events into one contact shard's outbox the way the engine does (the partition marked first).</summary>
     internal async Task WriteShardEventsAsync(string accountId, string campaignId, int shard, int count, CancellationToken cancellationToken = default)

@@ -1,17 +1,14 @@
 using System.Net.Http.Headers;
-using Campaigns.Functions.Hosting;
 using Campaigns.Functions.Http.Auth;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Campaigns.Functions.Tests.Infrastructure;
 
 /// <summary>
-/// The app, started once for the test run on a free port over real TCP (Kestrel, the whole HTTP pipeline),
-/// against real Azurite, with a fake clock. Each test makes its own account, so tests never see each other's data.
+/// The app, started once per fixture: the local Functions host and the isolated worker in the test process
+/// (<see cref="InProcessFunctionsApp"/>), over real TCP and gRPC, against real Azurite, with a fake clock. Each test makes
+/// its own account, so tests never see each other's data.
 /// </summary>
 public class AppFixture : IAsyncLifetime
 {
@@ -31,8 +28,10 @@ public class AppFixture : IAsyncLifetime
         _settings = settings;
     }
 
-    public WebApplication App { get; private set; } = null!;
-    public Uri BaseAddress { get; private set; } = null!;
+    /// <summary>The host and worker of this fixture.</summary>
+    public InProcessFunctionsApp App { get; private set; } = null!;
+
+    public Uri BaseAddress => App.BaseAddress;
     public FakeTimeProvider Clock { get; }
     public string StorageConnectionString => _azurite!.ConnectionString;
 
@@ -41,7 +40,7 @@ public class AppFixture : IAsyncLifetime
     public string DevApiKey { get; } = "ck_test_dev_" + Guid.NewGuid().ToString("N");
     public string Prefix { get; } = "t" + Guid.NewGuid().ToString("N")[..8];
 
-    public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
+    public T Service<T>() where T : notnull => App.Service<T>();
 
     /// <summary>One Azurite for the whole test run, shared by every app fixture (each uses its own table and queue names).</summary>
     private static async Task<Azurite> StartSharedAzuriteAsync()
@@ -55,49 +54,42 @@ public class AppFixture : IAsyncLifetime
     {
         _azurite = await SharedAzurite.Value;
         _storage = await AppStorageAsync(_azurite.ConnectionString);
-        App = BuildApp();
-        await CampaignsApp.InitializeAsync(App);
-        await App.StartAsync();
-        BaseAddress = new Uri(App.Urls.First());
+        App = await StartAppAsync();
     }
 
-    /// <summary>Another instance of the app on the same storage, tables, queues and clock (a second host).</summary>
-    public async Task<WebApplication> StartAnotherHostAsync()
-    {
-        var other = BuildApp();
-        await other.StartAsync();
-        return other;
-    }
+    /// <summary>Another instance of the app (host and worker) on the same storage, tables, queues and clock: a second host.</summary>
+    public Task<InProcessFunctionsApp> StartAnotherHostAsync() => StartAppAsync();
+
+    private Task<InProcessFunctionsApp> StartAppAsync() =>
+        InProcessFunctionsApp.StartAsync(AppStorageConnectionString, Settings, hostId: Prefix, services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            ConfigureWorker(services);
+        });
+
+    /// <summary>
+    /// Settings that turn off every queue, blob and timer function (the Functions host's <c>AzureWebJobs.{name}.Disabled</c>),
+    /// for tests and benchmarks that drive the engine or the relay themselves.
+    /// </summary>
+    public static IEnumerable<KeyValuePair<string, string?>> TriggersOff(params string[] except) =>
+        new[] { "CampaignTimer", "CallOutcome", "CampaignPurge", "EventRelay", "CampaignSweep", "UploadSplit", "UploadBatch" }
+            .Except(except).Select(name => new KeyValuePair<string, string?>($"AzureWebJobs.{name}.Disabled", "true"));
 
     /// <summary>The settings every instance of this fixture's app runs with.</summary>
     public Dictionary<string, string?> Settings => new(_settings)
     {
         ["AzureWebJobsStorage"] = AppStorageConnectionString,
         ["Storage:TablePrefix"] = Prefix,
-        ["Engine:QueuePrefix"] = Prefix + "-",
+        ["QueuePrefix"] = Prefix + "-",
         ["Engine:MaxTimerDelaySeconds"] = _settings.GetValueOrDefault("Engine:MaxTimerDelaySeconds") ?? "1", // timers re-check the fake clock every second
         ["CAMPAIGNS_DEV_API_KEY"] = DevApiKey,
     };
 
-    private WebApplication BuildApp()
-    {
-        var app = CampaignsApp.Build([], builder =>
-        {
-            foreach (var (key, value) in Settings)
-                builder.Configuration[key] = value;
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.Services.AddSingleton<TimeProvider>(Clock);
-        });
-        Map(app);
-        return app;
-    }
-
     /// <summary>Lets a fixture give the app another connection string (a proxy in front of Azurite, say).</summary>
     protected virtual Task<string> AppStorageAsync(string azurite) => Task.FromResult(azurite);
 
-    /// <summary>Lets a fixture add endpoints of its own (test functions) before the app starts.</summary>
-    protected virtual void Map(WebApplication app)
+    /// <summary>Lets a fixture replace services of the worker (test doubles) before it starts.</summary>
+    protected virtual void ConfigureWorker(IServiceCollection services)
     {
     }
 
@@ -106,7 +98,7 @@ public class AppFixture : IAsyncLifetime
     {
         var key = ApiKeys.Generate();
         var accountId = "acct_" + Guid.NewGuid().ToString("N")[..12];
-        await App.Services.GetRequiredService<ApiKeys>().RegisterAsync(accountId, "Test account", key, Clock.GetUtcNow(), CancellationToken.None);
+        await Service<ApiKeys>().RegisterAsync(accountId, "Test account", key, Clock.GetUtcNow(), CancellationToken.None);
         return (ClientWith(key), key);
     }
 
@@ -122,11 +114,7 @@ public class AppFixture : IAsyncLifetime
     public async Task<string> AccountOfAsync(string apiKey) =>
         (await Service<ApiKeys>().ResolveAccountAsync(apiKey, CancellationToken.None))!;
 
-    public virtual async Task DisposeAsync()
-    {
-        await App.StopAsync();
-        await App.DisposeAsync();
-    }
+    public virtual async Task DisposeAsync() => await App.DisposeAsync();
 }
 
 [CollectionDefinition(Name)]

@@ -45,6 +45,23 @@ public sealed class When_requests_are_routed_by_template_and_method(StorageFixtu
         Assert.Equal(404, (await JsonAsync(unknown))["status"]!.GetValue<int>());
     }
 
+    /// <summary><c>AzureWebJobs.{name}.Disabled</c>, as the Functions host reads it: not routed, not listened to.</summary>
+    [Fact]
+    public async Task A_disabled_function_is_neither_routed_nor_triggered()
+    {
+        var settings = SampleApp.SettingsFor(Guid.NewGuid().ToString("N")[..10]);
+        settings["AzureWebJobs.GetItem.Disabled"] = "true";
+        settings["AzureWebJobs.Work.Disabled"] = "1";
+        await using var app = await SampleApp.StartAsync(storage, output, settings);
+
+        using var disabled = await app.Http.GetAsync("items/42");
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, disabled.StatusCode); // DeleteItem still serves the route
+        Assert.Equal(["DELETE"], disabled.Content.Headers.Allow);
+        Assert.Equal("DeleteItem", (await JsonAsync(await app.Http.DeleteAsync("items/42")))["function"]!.GetValue<string>());
+        Assert.DoesNotContain(app.Host.Listeners, l => l.FunctionName == "Work");
+        Assert.Contains(app.Host.Listeners, l => l.FunctionName == "Upload");
+    }
+
     private static async Task<JsonObject> JsonAsync(HttpResponseMessage response)
     {
         using (response)

@@ -27,6 +27,7 @@ public sealed class RoutingTests
         Http("Files", "files/{*rest}"),
         Http("Greet", "greet/{name?}", "get"),
         Http("NoRoute", null, "post"),
+        Http("Document", "docs/{name}.json", "get"),
     ], "api");
 
     [Theory]
@@ -51,6 +52,15 @@ public sealed class RoutingTests
     [Fact]
     public void Match_RouteWithOtherMethods_IsMethodNotAllowedWithTheAllowedOnes() =>
         Assert.Equal(["GET"], Assert.IsType<RouteMatch.MethodNotAllowed>(Router.Match("DELETE", "/api/items/42")).Allowed);
+
+    [Fact]
+    public void Match_SegmentMixingLiteralAndParameter_TakesTheParameterFromBetweenTheLiterals()
+    {
+        var found = Assert.IsType<RouteMatch.Found>(Router.Match("GET", "/api/docs/v1.json"));
+        Assert.Equal(("Document", "v1"), (found.Function.Name, found.Values["name"]));
+        Assert.IsType<RouteMatch.NotFound>(Router.Match("GET", "/api/docs/v1.yaml"));
+        Assert.IsType<RouteMatch.NotFound>(Router.Match("GET", "/api/docs/.json"));
+    }
 
     [Fact]
     public void Match_RouteValues_AreUnescaped() =>

@@ -161,6 +161,7 @@ internal static class CampaignEndpoints
             return problem;
         var errors = new ValidationErrors();
         var phones = new List<PhoneNumber>();
+        var unmatchable = new HashSet<string>(StringComparer.Ordinal); // well-formed numbers no campaign can hold
         using (document)
         {
             var root = document!.RootElement;
@@ -192,10 +193,16 @@ internal static class CampaignEndpoints
                         errors.Add(path, "must be a string in E.164 format");
                     else if (errors.Has(path))
                         continue;
-                    else if (!PhoneNumber.TryParse(text, out var phone, out var error))
-                        errors.Add(path, error);
                     else
-                        phones.Add(phone);
+                    {
+                        var entry = ContactRemoval.Read(text);
+                        if (entry.Error is { } error)
+                            errors.Add(path, error);
+                        else if (entry.Phone is { } phone)
+                            phones.Add(phone);
+                        else
+                            unmatchable.Add(text!);
+                    }
                 }
             }
         }
@@ -205,7 +212,9 @@ internal static class CampaignEndpoints
         try
         {
             var result = await commands.RemoveContactsAsync(http.AccountId(), id, phones, cancellationToken);
-            return result is null ? CampaignNotFound(id) : Results.Ok(new RemoveContactsView(result.Removed, result.NotFound, result.AlreadyCalled));
+            return result is null
+                ? CampaignNotFound(id)
+                : Results.Ok(new RemoveContactsView(result.Removed, result.NotFound + unmatchable.Count, result.AlreadyCalled));
         }
         catch (IllegalTransitionException ex)
         {

@@ -79,7 +79,11 @@ internal sealed partial class EventQueue : IOutboxSignal
     {
         var key = (work.Kind, work.Campaign, work.Destination);
         var now = Environment.TickCount64;
-        var due = now + (long)Math.Max(0, delay.TotalMilliseconds);
+        // When the message will really be visible: a long delay is sent capped (MaxDelaySeconds), and the pass it
+        // wakes schedules again. Keyed on the uncapped time, that pass would find its own message "pending" and send
+        // nothing, and the work would wait for a signal that may never come.
+        var visible = Visibility(delay);
+        var due = now + (long)(visible?.TotalMilliseconds ?? 0);
         if (_scheduledMs.TryGetValue(key, out var pending) && pending <= due && now <= pending + ConsumedAfter.TotalMilliseconds)
             return;
         _scheduledMs[key] = due;
@@ -118,9 +122,11 @@ internal sealed partial class EventQueue : IOutboxSignal
 
     /// <summary>Sends <paramref name="work"/> as it is, visible after <paramref name="delay"/> (whole seconds).</summary>
     public Task SendAsync(EventWork work, TimeSpan delay, CancellationToken cancellationToken) =>
-        Queue.SendMessageAsync(JsonSerializer.Serialize(work, Json),
-            visibilityTimeout: delay <= TimeSpan.Zero ? null : TimeSpan.FromSeconds(Math.Min(Math.Ceiling(delay.TotalSeconds), Math.Min(_options.MaxDelaySeconds, 7 * 24 * 3600 - 1))),
-            cancellationToken: cancellationToken);
+        Queue.SendMessageAsync(JsonSerializer.Serialize(work, Json), visibilityTimeout: Visibility(delay), cancellationToken: cancellationToken);
+
+    /// <summary>The visibility delay a message is sent with: whole seconds, at most MaxDelaySeconds (and under 7 days).</summary>
+    private TimeSpan? Visibility(TimeSpan delay) =>
+        delay <= TimeSpan.Zero ? null : TimeSpan.FromSeconds(Math.Min(Math.Ceiling(delay.TotalSeconds), Math.Min(_options.MaxDelaySeconds, 7 * 24 * 3600 - 1)));
 
     public static EventWork Parse(string json) => JsonSerializer.Deserialize<EventWork>(json, Json) ?? throw new JsonException("empty message");
 

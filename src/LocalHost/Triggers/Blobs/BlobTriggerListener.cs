@@ -95,11 +95,15 @@ public sealed partial class BlobTriggerListener : ITriggerListener
         InvocationOutcome outcome;
         try
         {
-            var content = (await source.DownloadContentAsync(new BlobDownloadOptions
-            {
-                Conditions = new BlobRequestConditions { IfMatch = blob.Properties.ETag },
-            }, stoppingToken)).Value.Content;
-            outcome = await _context.Dispatcher.InvokeAsync(_function, BuildInvocation(blob, source, content, values), null, CancellationToken.None);
+            // A function that takes an SDK type (BlobClient, Stream) gets a reference and reads the blob itself, as under
+            // the Functions host; otherwise the content travels in the invocation.
+            var data = _function.SupportsDeferredBinding
+                ? TypedDataValues.BlobReference(_function.Property("connection") ?? "AzureWebJobsStorage", _container.Name, blob.Name)
+                : TypedDataValues.Bytes((await source.DownloadContentAsync(new BlobDownloadOptions
+                {
+                    Conditions = new BlobRequestConditions { IfMatch = blob.Properties.ETag },
+                }, stoppingToken)).Value.Content.ToArray());
+            outcome = await _context.Dispatcher.InvokeAsync(_function, BuildInvocation(blob, source, data, values), null, CancellationToken.None);
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
@@ -130,10 +134,10 @@ public sealed partial class BlobTriggerListener : ITriggerListener
 
     private string ScheduleName() => $"Host.Functions.{_function.Name}";
 
-    private InvocationRequest BuildInvocation(BlobItem blob, BlobClient source, BinaryData content, Dictionary<string, string> values)
+    private InvocationRequest BuildInvocation(BlobItem blob, BlobClient source, TypedData data, Dictionary<string, string> values)
     {
         var request = new InvocationRequest { InvocationId = Guid.NewGuid().ToString() };
-        request.InputData.Add(new ParameterBinding { Name = _function.TriggerName, Data = TypedDataValues.Bytes(content.ToArray()) });
+        request.InputData.Add(new ParameterBinding { Name = _function.TriggerName, Data = data });
         var metadata = request.TriggerMetadata;
         metadata["BlobTrigger"] = TypedDataValues.String($"{_container.Name}/{blob.Name}");
         metadata["Uri"] = TypedDataValues.Json(JsonSerializer.Serialize(source.Uri.ToString()));

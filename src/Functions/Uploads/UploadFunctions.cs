@@ -1,0 +1,34 @@
+using Campaigns.Functions.Engine;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Campaigns.Functions.Uploads;
+
+/// <summary>The upload pipeline's functions: the split of a committed CSV (blob trigger) and the import of each batch (queue).</summary>
+internal sealed class UploadFunctions(UploadSplitter splitter, BatchImporter importer)
+{
+    /// <summary>
+    /// Idempotent: a split run again writes the same batches and queues only those still pending. The blob's content is
+    /// not bound: the splitter streams it from storage (a file may be 100 MiB), so only its name is read.
+    /// </summary>
+    [Function("UploadSplit")]
+    public async Task UploadSplit(
+        [BlobTrigger("%QueuePrefix%" + UploadBlobs.FilesContainer + "/{name}", Connection = "AzureWebJobsStorage")] Azure.Storage.Blobs.BlobClient blob,
+        string name, CancellationToken cancellationToken)
+    {
+        if (UploadBlobs.UploadIdOf(name) is { } uploadId)
+            await splitter.SplitAsync(uploadId, cancellationToken);
+    }
+
+    /// <summary>Idempotent: a batch ends once (with the upload's summary, in one transaction); a redelivery finds it ended.</summary>
+    [Function("UploadBatch")]
+    public async Task UploadBatch([QueueTrigger("%QueuePrefix%" + UploadBlobs.BatchQueue)] string message, FunctionContext context, CancellationToken cancellationToken)
+    {
+        var batch = EngineQueues.Parse<BatchMessage>(message);
+        var deliveries = context.BindingContext.BindingData.TryGetValue("DequeueCount", out var count)
+            && long.TryParse(count?.ToString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 1;
+        if (batch.Batch == BatchMessage.Split)
+            await splitter.SplitAsync(batch.Upload, cancellationToken);
+        else
+            await importer.HandleAsync(batch, deliveries, cancellationToken);
+    }
+}
