@@ -19,6 +19,13 @@ internal sealed class CpuMeter
         return string.Join(", ", now.Select(p => $"{p.Key} {p.Value - _start.GetValueOrDefault(p.Key):F1} s"));
     }
 
+    /// <summary>CPU milliseconds each process used since <see cref="Start"/>, per one of <paramref name="requests"/>.</summary>
+    public string PerRequest(int requests)
+    {
+        var now = Read();
+        return string.Join(", ", now.Select(p => $"{p.Key} {(p.Value - _start.GetValueOrDefault(p.Key)) * 1000 / requests:F2} ms"));
+    }
+
     private static Dictionary<string, double> Read()
     {
         var seconds = new Dictionary<string, double> { ["app (this process)"] = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds };
