@@ -129,6 +129,9 @@ internal sealed class AmqpChannel : IAsyncDisposable
                     new Attach { Source = new Source { Address = CbsNode }, Target = new Target { Address = _cbsReplyTo } },
                     (_, attach) => Signal(receiverAttached, attach.Source is not null));
                 await AwaitAttachAsync(receiver, receiverAttached, "source '$cbs'", cancellationToken);
+                // Credit for the answers before the first request goes out: a put-token answered before ReceiveAsync
+                // granted credit arrived on a link without credit, and the link was closed ("no credit").
+                receiver.SetCredit(16, autoRestore: true);
                 (_cbsSender, _cbsReceiver) = (sender, receiver);
                 _refresh = RefreshTokensAsync(_stop.Token);
             }
