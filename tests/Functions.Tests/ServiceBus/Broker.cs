@@ -78,6 +78,29 @@ internal static class Broker
         }
     }
 
+    /// <summary>
+    /// Waits until the broker's AMQP port accepts a connection again (after <c>start_app</c>, its AMQP 1.0 listener opens a
+    /// moment after the command returns). Each refused connect is the signal to try again; the test fails after 30 s.
+    /// </summary>
+    public static async Task UntilAcceptingAsync()
+    {
+        var uri = new Uri(Url);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            using var socket = new System.Net.Sockets.TcpClient();
+            try
+            {
+                await socket.ConnectAsync(uri.Host, uri.Port, timeout.Token);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) when (!timeout.IsCancellationRequested)
+            {
+                await Task.Delay(20, timeout.Token); // poll the condition, as WaitUntilAsync does
+            }
+        }
+    }
+
     /// <summary>Runs rabbitmqctl against the test node (e.g. <c>stop_app</c>, <c>start_app</c>, <c>close_all_connections reason</c>).</summary>
     public static async Task CtlAsync(params string[] arguments)
     {
