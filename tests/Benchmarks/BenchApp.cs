@@ -69,7 +69,7 @@ internal static class BenchApp
     /// </summary>
     public static Dictionary<string, string?> WithTriggersOff(this Dictionary<string, string?> settings, params string[] except)
     {
-        foreach (var name in new[] { "CampaignTimer", "CallOutcome", "CampaignPurge", "EventRelay", "CampaignSweep", "UploadSplit", "UploadBatch" }.Except(except))
+        foreach (var name in InProcessFunctionsApp.TriggerFunctions.Except(except))
             settings[$"AzureWebJobs.{name}.Disabled"] = "true";
         return settings;
     }

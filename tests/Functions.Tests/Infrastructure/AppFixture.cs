@@ -72,8 +72,7 @@ public class AppFixture : IAsyncLifetime
     /// for tests and benchmarks that drive the engine or the relay themselves.
     /// </summary>
     public static IEnumerable<KeyValuePair<string, string?>> TriggersOff(params string[] except) =>
-        new[] { "CampaignTimer", "CallOutcome", "CampaignPurge", "EventRelay", "CampaignSweep", "UploadSplit", "UploadBatch" }
-            .Except(except).Select(name => new KeyValuePair<string, string?>($"AzureWebJobs.{name}.Disabled", "true"));
+        InProcessFunctionsApp.TriggerFunctions.Except(except).Select(name => new KeyValuePair<string, string?>($"AzureWebJobs.{name}.Disabled", "true"));
 
     /// <summary>The settings every instance of this fixture's app runs with.</summary>
     public Dictionary<string, string?> Settings => new(_settings)
