@@ -38,6 +38,19 @@ public static class CallingWindow
     /// <summary>How far ahead a next opening is searched; beyond it the contact is looked at again then.</summary>
     public static readonly Duration Horizon = Duration.FromDays(8);
 
+    /// <summary>
+    /// How long after its decision a call may still be placed. A contact is dialed only if every window it needs (its
+    /// zones' legal hours, the schedule) stays open at least this long, and the engine places no call later than this
+    /// after deciding it (storage slow, a long round): the call then starts inside the window, never after its close.
+    /// A contact whose window closes sooner waits for the next opening.
+    /// </summary>
+    public static readonly Duration PlacementLead = Duration.FromMinutes(2);
+
+    /// <summary>
+    /// The decision at <paramref name="now"/>: dial only where every window stays open for <see cref="PlacementLead"/>
+    /// from the moment chosen (windows are hours long, so "open at the start and still open at start + lead" means open
+    /// throughout).
+    /// </summary>
     public static WindowDecision Decide(IReadOnlyList<DateTimeZone> zones, LegalHours hours, CampaignSchedule? schedule, Instant now)
     {
         if (zones.Count == 0)
@@ -78,13 +91,14 @@ public static class CallingWindow
                 if (close < earliestClose)
                     earliestClose = close;
             }
-            if (allOpenAtCandidate)
+            if (allOpenAtCandidate && earliestClose - candidate >= PlacementLead)
             {
                 if (candidate == now)
                     return new WindowDecision.DialNow();
                 return new WindowDecision.Wait(candidate, candidate == from && from != now ? reasonIfWaiting : WaitReason.OutsideLegalHours);
             }
-            candidate = latestOpen;
+            // Not open everywhere yet, or closing within the lead: look again at the next opening or after the close.
+            candidate = allOpenAtCandidate ? earliestClose : latestOpen;
         }
         if (!HaveCommonHours(zones, hours, from))
             return new WindowDecision.Never("the zones this number may be in share no legal calling hour", ScheduleEnded: false);

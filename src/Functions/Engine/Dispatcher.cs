@@ -118,7 +118,7 @@ internal sealed partial class Dispatcher(
                 || !stoppedEarly && (dueByShard.Values.Sum(r => r.Count) >= fetch || _fresh.Values.Any(b => b.Count > 0) || open.Any(s => !_exhausted.ContainsKey(s.PartitionKey)));
 
             // 5. Place the claimed calls.
-            await d.PlaceAsync(stored, placed, pool, cancellationToken);
+            await d.PlaceAsync(stored, placed, pool, decidedAt: now, cancellationToken);
             return (moreNow, placed.Count);
         }
 
@@ -303,7 +303,7 @@ internal sealed partial class Dispatcher(
                     break;
             }
             var stored = contact with { State = updated, DueKey = newDueKey };
-            Write(new(TableTransactionActionType.UpdateReplace, ContactStore.ToEntity(partition, updated, newDueKey), contact.ETag), stored);
+            Write(ContactStore.Update(partition, updated, newDueKey, contact.ETag), stored);
         }
         foreach (var orphan in orphans)
             Write(new(TableTransactionActionType.Delete, new TableEntity(partition, orphan), ETag.All));
@@ -366,12 +366,23 @@ internal sealed partial class Dispatcher(
         (await campaigns.GetAsync(stored.AccountId, stored.Campaign.Id, cancellationToken))?.Campaign.Status == CampaignStatus.Running;
 
     /// <summary>Places the claimed calls, several at once; a provider's refusal is recorded as a failed attempt.</summary>
-    private async Task PlaceAsync(StoredCampaign stored, List<StoredContact> claimed, PoolCampaign? pool, CancellationToken cancellationToken)
+    /// <summary>
+    /// Places the claimed calls. None later than <see cref="CallingWindow.PlacementLead"/> after the round decided them
+    /// (the windows were checked to stay open that long): a call that would go later is not placed, its attempt is
+    /// recorded as failed (the retry rules then decide again, with the clock) and the reason is logged.
+    /// </summary>
+    private async Task PlaceAsync(StoredCampaign stored, List<StoredContact> claimed, PoolCampaign? pool, Instant decidedAt, CancellationToken cancellationToken)
     {
         var campaign = stored.Campaign;
         await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Math.Min(claimed.Count, voice.Concurrency)), CancellationToken = cancellationToken }, async (contact, ct) =>
         {
             var attempt = new AttemptId(campaign.Id, ShardOf(contact.PartitionKey), contact.State.Spec.Phone.E164, contact.State.Attempts);
+            if (Now - decidedAt >= CallingWindow.PlacementLead)
+            {
+                LogTooLateToPlace(attempt.ToString(), (Now - decidedAt).TotalSeconds);
+                await outcomes.RecordAsync(attempt, CallOutcome.Failed, null, null, ct);
+                return;
+            }
             try
             {
                 await voice.PlaceCallAsync(new CallRequest(attempt, stored.AccountId, campaign.ScriptId, campaign.Language.Value, contact.State.Spec) { Pool = pool }, ct);
@@ -388,6 +399,9 @@ internal sealed partial class Dispatcher(
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "No result came for attempt {Attempt}: recorded as failed")]
     private partial void LogNoResult(string attempt);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Attempt {Attempt} not placed: {Seconds:0} s after it was decided, past the placement lead (its calling window may be closing); recorded as failed")]
+    private partial void LogTooLateToPlace(string attempt, double seconds);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "The voice agent refused attempt {Attempt}: {Reason}")]
     private partial void LogProviderRefused(string attempt, string reason);

@@ -218,7 +218,7 @@ internal sealed partial class OutcomeRecorder(
                             break;
                     }
                     var updated = stored with { State = recorded.Contact, DueKey = dueKey };
-                    Write(new(TableTransactionActionType.UpdateReplace, ContactStore.ToEntity(partition, updated.State, dueKey), stored.ETag), updated);
+                    Write(ContactStore.Update(partition, updated.State, dueKey, stored.ETag), updated);
                     break;
                 }
             }

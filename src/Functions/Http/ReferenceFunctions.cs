@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Campaigns.Functions.Http;
@@ -8,8 +9,11 @@ namespace Campaigns.Functions.Http;
 /// catch-all that makes an unknown path a 404 problem and a known path with another method a 405 problem with
 /// <c>Allow</c>, under any Functions host (the most specific route wins, so the catch-all only gets what nothing else takes).
 /// </summary>
-internal sealed class ReferenceFunctions(ApiDescription api)
+/// <remarks>Public, services from the invocation's container: see <see cref="Campaigns.Functions.Http.ApiFunctions"/>.</remarks>
+public sealed class ReferenceFunctions(IServiceProvider services)
 {
+    private ApiDescription Api => services.GetRequiredService<ApiDescription>();
+
     private const AuthorizationLevel Anonymous = AuthorizationLevel.Anonymous;
 
     [Function("OpenApiDocument")]
@@ -24,8 +28,8 @@ internal sealed class ReferenceFunctions(ApiDescription api)
     public IResult NotFound(
         [HttpTrigger(Anonymous, "get", "post", "put", "patch", "delete", "head", "options", Route = "{*path}")] HttpRequest request)
     {
-        var methods = api.Endpoints
-            .Where(e => api.Match(request.Path, candidate => candidate == e) is not null)
+        var methods = Api.Endpoints
+            .Where(e => Api.Match(request.Path, candidate => candidate == e) is not null)
             .SelectMany(ApiDescription.Methods).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (methods.Count == 0)
             return Problems.NotFound($"No operation at {Shorten(request.Path.Value ?? "/")}.");
@@ -37,13 +41,13 @@ internal sealed class ReferenceFunctions(ApiDescription api)
     /// <summary>Runs the description's own endpoint whose route matches this request (its route values as routing would set them).</summary>
     private async Task<IResult> RunOwnAsync(HttpRequest request, Func<RouteEndpoint, bool> among)
     {
-        if (api.Match(request.Path, e => among(e) && ApiDescription.Methods(e) is var m && (m.Count == 0 || m.Contains(request.Method, StringComparer.OrdinalIgnoreCase)))
+        if (Api.Match(request.Path, e => among(e) && ApiDescription.Methods(e) is var m && (m.Count == 0 || m.Contains(request.Method, StringComparer.OrdinalIgnoreCase)))
             is not { } match)
         {
             return Problems.NotFound($"No document at {Shorten(request.Path.Value ?? "/")}.");
         }
         request.RouteValues = match.Values;
-        await api.InvokeOwnAsync(match.Endpoint, request.HttpContext);
+        await Api.InvokeOwnAsync(match.Endpoint, request.HttpContext);
         return Results.Empty;
     }
 

@@ -1,11 +1,16 @@
+using Microsoft.Extensions.DependencyInjection;
 using Campaigns.Functions.Engine;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Campaigns.Functions.Uploads;
 
 /// <summary>The upload pipeline's functions: the split of a committed CSV (blob trigger) and the import of each batch (queue).</summary>
-internal sealed class UploadFunctions(UploadSplitter splitter, BatchImporter importer)
+/// <remarks>Public, services from the invocation's container: see <see cref="Campaigns.Functions.Http.ApiFunctions"/>.</remarks>
+public sealed class UploadFunctions(IServiceProvider services)
 {
+    private UploadSplitter Splitter => services.GetRequiredService<UploadSplitter>();
+    private BatchImporter Importer => services.GetRequiredService<BatchImporter>();
+
     /// <summary>
     /// Idempotent: a split run again writes the same batches and queues only those still pending. The blob's content is
     /// not bound: the splitter streams it from storage (a file may be 100 MiB), so only its name is read.
@@ -16,7 +21,7 @@ internal sealed class UploadFunctions(UploadSplitter splitter, BatchImporter imp
         string name, CancellationToken cancellationToken)
     {
         if (UploadBlobs.UploadIdOf(name) is { } uploadId)
-            await splitter.SplitAsync(uploadId, cancellationToken);
+            await Splitter.SplitAsync(uploadId, cancellationToken);
     }
 
     /// <summary>Idempotent: a batch ends once (with the upload's summary, in one transaction); a redelivery finds it ended.</summary>
@@ -27,8 +32,8 @@ internal sealed class UploadFunctions(UploadSplitter splitter, BatchImporter imp
         var deliveries = context.BindingContext.BindingData.TryGetValue("DequeueCount", out var count)
             && long.TryParse(count?.ToString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 1;
         if (batch.Batch == BatchMessage.Split)
-            await splitter.SplitAsync(batch.Upload, cancellationToken);
+            await Splitter.SplitAsync(batch.Upload, cancellationToken);
         else
-            await importer.HandleAsync(batch, deliveries, cancellationToken);
+            await Importer.HandleAsync(batch, deliveries, cancellationToken);
     }
 }

@@ -30,7 +30,8 @@ public sealed class ProspectWindowTests
     [InlineData(8, 59, false)]
     [InlineData(9, 0, true)]
     [InlineData(14, 0, true)]
-    [InlineData(20, 59, true)]
+    [InlineData(20, 58, true)]
+    [InlineData(20, 59, false)] // closes within the placement lead (CallingWindow.PlacementLead)
     [InlineData(21, 0, false)]
     public void Decide_ProspectHoursAreHalfOpen(int hour, int minute, bool dial)
     {
@@ -61,7 +62,8 @@ public sealed class ProspectWindowTests
         var wait = Assert.IsType<ProspectDecision.Wait>(Decide(At(NewYork, 2026, 3, 2, 20, 0), settings: settings));
         Assert.Equal(At(NewYork, 2026, 3, 3, 9, 0), wait.Until);
         Assert.Equal(ProspectWaitReason.OutsideProspectHours, wait.Reason);
-        Assert.IsType<ProspectDecision.DialNow>(Decide(At(NewYork, 2026, 3, 2, 20, 0) - Duration.Epsilon, settings: settings));
+        Assert.IsType<ProspectDecision.DialNow>(Decide(At(NewYork, 2026, 3, 2, 20, 0) - CallingWindow.PlacementLead, settings: settings));
+        Assert.IsType<ProspectDecision.Wait>(Decide(At(NewYork, 2026, 3, 2, 20, 0) - Duration.Epsilon, settings: settings)); // within the lead
     }
 
     [Fact]
@@ -96,7 +98,8 @@ public sealed class ProspectWindowTests
     public void Decide_FallBackEvening_ClosesAtNineLocalStandardTime()
     {
         // 2026-11-01: New York falls back at 02:00; 21:00 EST is 02:00 UTC on 2 November.
-        Assert.IsType<ProspectDecision.DialNow>(Decide(Instant.FromUtc(2026, 11, 2, 1, 59)));
+        Assert.IsType<ProspectDecision.DialNow>(Decide(Instant.FromUtc(2026, 11, 2, 1, 58)));
+        Assert.IsType<ProspectDecision.Wait>(Decide(Instant.FromUtc(2026, 11, 2, 1, 59))); // within the placement lead
         var wait = Assert.IsType<ProspectDecision.Wait>(Decide(Instant.FromUtc(2026, 11, 2, 2, 0)));
         Assert.Equal(Instant.FromUtc(2026, 11, 2, 14, 0), wait.Until); // 09:00 EST
         // On the fall-back morning itself, 09:00 EST is 14:00 UTC (it was 13:00 UTC the day before).

@@ -21,7 +21,8 @@ public sealed class CallingWindowTests
     [InlineData(7, 59, false)]
     [InlineData(8, 0, true)]
     [InlineData(12, 0, true)]
-    [InlineData(20, 59, true)]
+    [InlineData(20, 58, true)] // the window stays open for the placement lead (2 minutes)
+    [InlineData(20, 59, false)] // it would not: see Decide_ClosingWithinThePlacementLead_WaitsForTheNextOpening
     [InlineData(21, 0, false)]
     [InlineData(23, 30, false)]
     public void Decide_LegalHoursAreHalfOpenInTheContactsZone(int hour, int minute, bool callable)
@@ -50,8 +51,28 @@ public sealed class CallingWindowTests
     public void Decide_FallBackEvening_ClosesAtNineLocalTime()
     {
         // 2026-11-01: New York falls back at 02:00; 21:00 EST that evening is 02:00 UTC on 2 November.
-        Assert.IsType<WindowDecision.DialNow>(CallingWindow.Decide([NewYork], Us, null, Instant.FromUtc(2026, 11, 2, 1, 59)));
+        Assert.IsType<WindowDecision.DialNow>(CallingWindow.Decide([NewYork], Us, null, Instant.FromUtc(2026, 11, 2, 1, 58)));
+        Assert.IsType<WindowDecision.Wait>(CallingWindow.Decide([NewYork], Us, null, Instant.FromUtc(2026, 11, 2, 1, 59)));
         Assert.IsType<WindowDecision.Wait>(CallingWindow.Decide([NewYork], Us, null, Instant.FromUtc(2026, 11, 2, 2, 0)));
+    }
+
+    [Fact]
+    public void Decide_ClosingWithinThePlacementLead_WaitsForTheNextOpening()
+    {
+        // 20:59 in New York: open now, but a call decided now may be placed up to two minutes later, past 21:00.
+        var decision = Assert.IsType<WindowDecision.Wait>(CallingWindow.Decide([NewYork], Us, null, At(NewYork, 2026, 3, 2, 20, 59)));
+        Assert.Equal(At(NewYork, 2026, 3, 3, 8, 0), decision.Until);
+        Assert.Equal(WaitReason.OutsideLegalHours, decision.Reason);
+    }
+
+    [Fact]
+    public void Decide_TheScheduleEndingWithinThePlacementLead_IsNeverBecauseTheScheduleEnded()
+    {
+        var schedule = CampaignSchedule.Create(new LocalDateTime(2026, 3, 2, 11, 0), new LocalDateTime(2026, 3, 2, 15, 0), NewYork);
+        var end = schedule.EndInstant;
+        var decision = CallingWindow.Decide([NewYork], Us, schedule, end - Duration.FromMinutes(1));
+        Assert.True(decision is WindowDecision.Never { ScheduleEnded: true }, decision.ToString());
+        Assert.IsType<WindowDecision.DialNow>(CallingWindow.Decide([NewYork], Us, schedule, end - CallingWindow.PlacementLead));
     }
 
     [Fact]
@@ -102,7 +123,8 @@ public sealed class CallingWindowTests
         var never = Assert.IsType<WindowDecision.Never>(CallingWindow.Decide([NewYork], Us, schedule, schedule.StartInstant));
         Assert.True(never.ScheduleEnded);
         Assert.IsType<WindowDecision.Never>(CallingWindow.Decide([Kolkata], Us, schedule, schedule.EndInstant));
-        Assert.IsType<WindowDecision.DialNow>(CallingWindow.Decide([Kolkata], Us, schedule, schedule.EndInstant - Duration.Epsilon));
+        Assert.IsType<WindowDecision.DialNow>(CallingWindow.Decide([Kolkata], Us, schedule, schedule.EndInstant - CallingWindow.PlacementLead));
+        Assert.IsType<WindowDecision.Never>(CallingWindow.Decide([Kolkata], Us, schedule, schedule.EndInstant - Duration.Epsilon)); // within the lead
     }
 
     [Fact]

@@ -51,6 +51,18 @@ public sealed class HostingContractTests(AppFixture app)
     }
 
     [Fact]
+    public void EveryFunction_IsAPublicMethodOfAPublicClass_SoTheGeneratedExecutorCallsItDirectly()
+    {
+        // Otherwise the SDK's executor falls back to one that compiles an expression tree on every invocation.
+        var functions = typeof(ApiDescription).Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly))
+            .Where(m => m.GetCustomAttributes(typeof(Microsoft.Azure.Functions.Worker.FunctionAttribute), false).Length > 0)
+            .ToList();
+        Assert.Equal(Metadata().Count, functions.Count);
+        Assert.All(functions, m => Assert.True(m.IsPublic && m.DeclaringType!.IsVisible, $"{m.DeclaringType!.Name}.{m.Name} is not public in a public class"));
+    }
+
+    [Fact]
     public void EveryApiOperation_IsAnHttpFunctionOfTheSameNameRouteAndMethod_AndEveryHttpFunctionServesOne()
     {
         var functions = HttpFunctions();
