@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json.Nodes;
 using Campaigns.Functions.Tests.Infrastructure;
 
@@ -10,60 +8,20 @@ namespace Campaigns.Functions.Tests.Engine;
 /// provider is a real HTTP listener taking one call request at a time; the first request it gets takes nine minutes
 /// of the app's clock (a provider that hangs), so the next call of the same round would start at 20:59 or later.
 /// </summary>
-public sealed class SlowProviderFixture : AppFixture
+public sealed class SlowProviderFixture() : ProviderListenerFixture(new DateTimeOffset(2026, 3, 3, 1, 50, 0, TimeSpan.Zero), new()
 {
-    public SlowProviderFixture() : this(Azurite.FreePort())
-    {
-    }
-
-    private SlowProviderFixture(int port) : base(new DateTimeOffset(2026, 3, 3, 1, 50, 0, TimeSpan.Zero), new()
-    {
-        ["VoiceAgent:Kind"] = "http",
-        ["VoiceAgent:Url"] = $"http://127.0.0.1:{port}/calls",
-        ["VoiceAgent:ApiKey"] = "provider-secret",
-        ["VoiceAgent:CallbackBaseUrl"] = "https://campaigns.example.test",
-        ["VoiceAgent:Concurrency"] = "1",
-        ["Engine:MaxCallsInProgress"] = "2",
-    })
-    {
-        Listener = new HttpListener();
-        Listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        Listener.Start();
-        _ = Task.Run(ServeAsync);
-    }
-
-    public HttpListener Listener { get; }
-
+    ["VoiceAgent:Concurrency"] = "1",
+    ["Engine:MaxCallsInProgress"] = "2",
+})
+{
     /// <summary>The phone number of each call request received.</summary>
-    public ConcurrentQueue<string> Called { get; } = new();
+    public IEnumerable<string> Called => Requests.Select(r => r.Body["contact"]!["phone"]!.GetValue<string>());
 
-    private async Task ServeAsync()
+    protected override int Answer(JsonObject body)
     {
-        while (Listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await Listener.GetContextAsync();
-            }
-            catch (Exception) when (!Listener.IsListening)
-            {
-                return;
-            }
-            using var reader = new StreamReader(context.Request.InputStream);
-            var body = JsonNode.Parse(await reader.ReadToEndAsync())!.AsObject();
-            if (Called.IsEmpty)
-                Clock.Advance(TimeSpan.FromMinutes(9)); // the first request hangs for nine minutes
-            Called.Enqueue(body["contact"]!["phone"]!.GetValue<string>());
-            context.Response.StatusCode = 202;
-            context.Response.Close();
-        }
-    }
-
-    public override async Task DisposeAsync()
-    {
-        Listener.Stop();
-        await base.DisposeAsync();
+        if (Requests.Count == 1)
+            Clock.Advance(TimeSpan.FromMinutes(9)); // the first request hangs for nine minutes
+        return 202;
     }
 }
 

@@ -5,14 +5,18 @@ using Campaigns.Functions.Tests.Infrastructure;
 
 namespace Campaigns.Functions.Tests.Engine;
 
-/// <summary>A real HTTP listener plays the voice-agent provider.</summary>
-public sealed class HttpProviderFixture : AppFixture
+/// <summary>
+/// A real HTTP listener plays the voice-agent provider: the app is configured to send its call requests there (at
+/// <paramref name="start"/> on the app's clock, with <paramref name="settings"/> besides). Each request is recorded and
+/// answered with the status <see cref="Answer"/> chooses.
+/// </summary>
+public abstract class ProviderListenerFixture : AppFixture
 {
-    public HttpProviderFixture() : this(Azurite.FreePort())
+    protected ProviderListenerFixture(DateTimeOffset start, Dictionary<string, string?> settings) : this(Azurite.FreePort(), start, settings)
     {
     }
 
-    private HttpProviderFixture(int port) : base(new DateTimeOffset(2026, 3, 2, 15, 0, 0, TimeSpan.Zero), new()
+    private ProviderListenerFixture(int port, DateTimeOffset start, Dictionary<string, string?> settings) : base(start, new(settings)
     {
         ["VoiceAgent:Kind"] = "http",
         ["VoiceAgent:Url"] = $"http://127.0.0.1:{port}/calls",
@@ -31,8 +35,8 @@ public sealed class HttpProviderFixture : AppFixture
     /// <summary>Each call request received: its headers of interest and its JSON body.</summary>
     public ConcurrentQueue<(string? IdempotencyKey, string? Authorization, JsonObject Body)> Requests { get; } = new();
 
-    /// <summary>How many of the next requests to refuse with 503 (to prove a repeat carries the same key).</summary>
-    public int FailNext;
+    /// <summary>The status for a call request (already recorded in <see cref="Requests"/>); 202 accepts it.</summary>
+    protected virtual int Answer(JsonObject body) => 202;
 
     private async Task ServeAsync()
     {
@@ -50,16 +54,25 @@ public sealed class HttpProviderFixture : AppFixture
             using var reader = new StreamReader(context.Request.InputStream);
             var body = JsonNode.Parse(await reader.ReadToEndAsync())!.AsObject();
             Requests.Enqueue((context.Request.Headers["Idempotency-Key"], context.Request.Headers["Authorization"], body));
-            context.Response.StatusCode = Interlocked.Decrement(ref FailNext) >= 0 ? 503 : 202;
+            context.Response.StatusCode = Answer(body);
             context.Response.Close();
         }
     }
 
-    public new async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         Listener.Stop();
         await base.DisposeAsync();
     }
+}
+
+/// <summary>The provider of the scenarios: Monday 2 March 2026, 15:00 UTC; it can refuse the next requests with 503.</summary>
+public sealed class HttpProviderFixture() : ProviderListenerFixture(new DateTimeOffset(2026, 3, 2, 15, 0, 0, TimeSpan.Zero), [])
+{
+    /// <summary>How many of the next requests to refuse with 503 (to prove a repeat carries the same key).</summary>
+    public int FailNext;
+
+    protected override int Answer(JsonObject body) => Interlocked.Decrement(ref FailNext) >= 0 ? 503 : 202;
 }
 
 public sealed class When_a_provider_is_called_over_http(HttpProviderFixture app) : IClassFixture<HttpProviderFixture>
