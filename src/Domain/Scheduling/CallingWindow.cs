@@ -47,9 +47,8 @@ public static class CallingWindow
     public static readonly Duration PlacementLead = Duration.FromMinutes(2);
 
     /// <summary>
-    /// The decision at <paramref name="now"/>: dial only where every window stays open for <see cref="PlacementLead"/>
-    /// from the moment chosen (windows are hours long, so "open at the start and still open at start + lead" means open
-    /// throughout).
+    /// The decision at <paramref name="now"/>: dial only where every window is open and the earliest of their closes is
+    /// at least <see cref="PlacementLead"/> away; likewise a planned opening counts only if it stays open that long.
     /// </summary>
     public static WindowDecision Decide(IReadOnlyList<DateTimeZone> zones, LegalHours hours, CampaignSchedule? schedule, Instant now)
     {

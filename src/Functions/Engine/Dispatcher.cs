@@ -365,9 +365,8 @@ internal sealed partial class Dispatcher(
     private async Task<bool> StillRunningAsync(StoredCampaign stored, CancellationToken cancellationToken) =>
         (await campaigns.GetAsync(stored.AccountId, stored.Campaign.Id, cancellationToken))?.Campaign.Status == CampaignStatus.Running;
 
-    /// <summary>Places the claimed calls, several at once; a provider's refusal is recorded as a failed attempt.</summary>
     /// <summary>
-    /// Places the claimed calls. None later than <see cref="CallingWindow.PlacementLead"/> after the round decided them
+    /// Places the claimed calls, several at once; a provider's refusal is recorded as a failed attempt. None later than <see cref="CallingWindow.PlacementLead"/> after the round decided them
     /// (the windows were checked to stay open that long): a call that would go later is not placed, its attempt is
     /// recorded as failed (the retry rules then decide again, with the clock) and the reason is logged.
     /// </summary>
@@ -377,9 +376,9 @@ internal sealed partial class Dispatcher(
         await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Math.Min(claimed.Count, voice.Concurrency)), CancellationToken = cancellationToken }, async (contact, ct) =>
         {
             var attempt = new AttemptId(campaign.Id, ShardOf(contact.PartitionKey), contact.State.Spec.Phone.E164, contact.State.Attempts);
-            if (Now - decidedAt >= CallingWindow.PlacementLead)
+            if (Now - decidedAt is var late && late >= CallingWindow.PlacementLead)
             {
-                LogTooLateToPlace(attempt.ToString(), (Now - decidedAt).TotalSeconds);
+                LogTooLateToPlace(attempt.ToString(), late.TotalSeconds);
                 await outcomes.RecordAsync(attempt, CallOutcome.Failed, null, null, ct);
                 return;
             }

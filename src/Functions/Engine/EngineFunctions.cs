@@ -1,8 +1,8 @@
-using Microsoft.Extensions.DependencyInjection;
 using Campaigns.Domain.Calls;
 using Campaigns.Functions.Integration.Events;
 using Campaigns.Functions.Storage;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Campaigns.Functions.Engine;
 

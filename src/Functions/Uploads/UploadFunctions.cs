@@ -1,6 +1,6 @@
-using Microsoft.Extensions.DependencyInjection;
 using Campaigns.Functions.Engine;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Campaigns.Functions.Uploads;
 
