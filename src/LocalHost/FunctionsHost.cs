@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using Campaigns.LocalHost.Configuration;
+using Campaigns.LocalHost.Durable;
+using Campaigns.LocalHost.Grpc.Messages;
 using Campaigns.LocalHost.Grpc;
 using Campaigns.LocalHost.Http;
 using Campaigns.LocalHost.Invocation;
@@ -28,6 +30,7 @@ public sealed partial class FunctionsHost : IAsyncDisposable
     private const long MaxRequestBodySize = 100L * 1024 * 1024;
 
     private readonly FunctionsHostOptions _options;
+    private readonly IReadOnlyList<IFunctionsHostExtension> _extensions;
     /// <summary>Cancelled first on stop: the trigger listeners take no new work.</summary>
     private readonly CancellationTokenSource _stopListening = new();
 
@@ -44,6 +47,9 @@ public sealed partial class FunctionsHost : IAsyncDisposable
     public FunctionsHost(FunctionsHostOptions options)
     {
         _options = options;
+        _extensions = options.Extensions.Any(e => e is DurableFunctionsExtension)
+            ? options.Extensions.ToList()
+            : [.. options.Extensions, new DurableFunctionsExtension()];
         var overrides = new Dictionary<string, string>(options.Settings, StringComparer.OrdinalIgnoreCase);
         if (options.StorageConnectionString is { } storage)
             overrides.TryAdd("AzureWebJobsStorage", storage);
@@ -100,8 +106,8 @@ public sealed partial class FunctionsHost : IAsyncDisposable
             grpc.MaxSendMessageSize = null;
         });
         builder.Services.AddSingleton<WorkerConnections>();
-        foreach (var extension in _options.Extensions)
-            extension.ConfigureServices(builder.Services);
+        foreach (var extension in _extensions)
+            extension.ConfigureServices(builder.Services, this);
         var app = builder.Build();
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
         _log = loggers.CreateLogger<FunctionsHost>();
@@ -109,7 +115,7 @@ public sealed partial class FunctionsHost : IAsyncDisposable
         var environment = new WorkerEnvironment(_options.AppDirectory, () => GrpcAddress, Settings);
         var launcher = _options.WorkerLauncher ?? new ProcessWorkerLauncher(loggers);
         Worker = new WorkerSupervisor(launcher, app.Services.GetRequiredService<WorkerConnections>(), environment, _options.TimeProvider, loggers.CreateLogger<WorkerSupervisor>());
-        Invocations = new InvocationDispatcher(Worker, HostJson.FunctionTimeout, _options.TimeProvider, loggers.CreateLogger<InvocationDispatcher>());
+        Invocations = new InvocationDispatcher(Worker, HostJson.FunctionTimeout, _options.TimeProvider, loggers.CreateLogger<InvocationDispatcher>(), BindInputs);
         _app = app;
 
         app.Use(async (context, next) =>
@@ -122,7 +128,7 @@ public sealed partial class FunctionsHost : IAsyncDisposable
                 await Problems.WriteAsync(context, 503, "Host starting", "The worker has not loaded its functions yet.");
         });
         app.MapGrpcService<FunctionRpcService>();
-        foreach (var extension in _options.Extensions)
+        foreach (var extension in _extensions)
             extension.MapEndpoints(app);
 
         await app.StartAsync(cancellationToken);
@@ -142,7 +148,7 @@ public sealed partial class FunctionsHost : IAsyncDisposable
     private List<ITriggerListener> CreateListeners(ILoggerFactory loggers)
     {
         var context = new TriggerContext(Settings, HostJson, Invocations, HostId, _options.TimeProvider, loggers);
-        var providers = _options.Extensions.SelectMany(e => e.TriggerProviders)
+        var providers = _extensions.SelectMany(e => e.TriggerProviders)
             .Concat([new QueueTriggerProvider(), new BlobTriggerProvider(_options.BlobScanInterval), new TimerTriggerProvider()]).ToList();
         var listeners = new List<ITriggerListener>();
         foreach (var function in Functions.Where(f => !f.IsTrigger("httpTrigger")))
@@ -159,6 +165,18 @@ public sealed partial class FunctionsHost : IAsyncDisposable
                 listeners.Add(listener);
         }
         return listeners;
+    }
+
+    /// <summary>The extensions' data for a function's non-trigger input bindings (a durableClient's endpoint, ...).</summary>
+    private IEnumerable<ParameterBinding> BindInputs(FunctionDescriptor function)
+    {
+        foreach (var binding in function.Bindings)
+        {
+            if (ReferenceEquals(binding, function.Trigger) || string.Equals(binding["direction"]?.GetValue<string>(), "out", StringComparison.OrdinalIgnoreCase))
+                continue;
+            if (_extensions.Select(e => e.BindInput(function, binding)).FirstOrDefault(d => d is not null) is { } data)
+                yield return new ParameterBinding { Name = binding["name"]?.GetValue<string>() ?? "", Data = data };
+        }
     }
 
     private async Task RunListenerAsync(ITriggerListener listener)

@@ -41,17 +41,23 @@ public sealed class FunctionsHostOptions
     /// <summary>Where logs go (the worker's too); console by default.</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 
-    /// <summary>Additions to the host: more gRPC services, more trigger types (Durable Functions plugs in here).</summary>
+    /// <summary>
+    /// Additions to the host: more gRPC services, trigger types and input bindings. Durable Functions
+    /// (<see cref="Durable.DurableFunctionsExtension"/>) is always added by the host, as the Functions host loads the
+    /// extensions an app's build lists; it stays idle for an app without Durable functions.
+    /// </summary>
     public IList<IFunctionsHostExtension> Extensions { get; init; } = [];
 }
 
 /// <summary>
-/// An addition to the host. A later Durable Functions extension maps its TaskHubSidecarService on the gRPC endpoint
-/// (<see cref="MapEndpoints"/>) and drives orchestration and activity triggers (<see cref="TriggerProviders"/>).
+/// An addition to the host. Durable Functions maps its TaskHubSidecarService on the gRPC endpoint
+/// (<see cref="MapEndpoints"/>), drives orchestration and activity triggers (<see cref="TriggerProviders"/>) and binds
+/// <c>durableClient</c> inputs (<see cref="BindInput"/>).
 /// </summary>
 public interface IFunctionsHostExtension
 {
-    void ConfigureServices(IServiceCollection services)
+    /// <summary>Called before Kestrel starts; the host's settings, host.json and addresses are known by then.</summary>
+    void ConfigureServices(IServiceCollection services, FunctionsHost host)
     {
     }
 
@@ -61,4 +67,7 @@ public interface IFunctionsHostExtension
     }
 
     IEnumerable<ITriggerListenerProvider> TriggerProviders => [];
+
+    /// <summary>The data of a function's non-trigger input binding of a type this extension serves, or null.</summary>
+    Grpc.Messages.TypedData? BindInput(FunctionDescriptor function, System.Text.Json.Nodes.JsonObject binding) => null;
 }

@@ -7,12 +7,12 @@ namespace Campaigns.LocalHost.Configuration;
 /// The parts of host.json this host honours, with the Functions host's defaults where the file is silent, so an app
 /// behaves here as it will in Azure.
 /// </summary>
-public sealed record HostJson(TimeSpan FunctionTimeout, string RoutePrefix, QueueSettings Queues)
+public sealed record HostJson(TimeSpan FunctionTimeout, string RoutePrefix, QueueSettings Queues, DurableTaskSettings DurableTask)
 {
     /// <summary>The Functions host's default for a dedicated plan; Consumption is shorter, so apps set their own.</summary>
     public static readonly TimeSpan DefaultFunctionTimeout = TimeSpan.FromMinutes(30);
 
-    public static HostJson Default { get; } = new(DefaultFunctionTimeout, "api", QueueSettings.Default);
+    public static HostJson Default { get; } = new(DefaultFunctionTimeout, "api", QueueSettings.Default, DurableTaskSettings.Default);
 
     public static HostJson Load(string path)
     {
@@ -22,7 +22,8 @@ public sealed record HostJson(TimeSpan FunctionTimeout, string RoutePrefix, Queu
             ?? new JsonObject();
         var timeout = root["functionTimeout"]?.GetValue<string>() is { } t ? ParseTimeSpan(t) : DefaultFunctionTimeout;
         var prefix = root["extensions"]?["http"]?["routePrefix"]?.GetValue<string>() ?? "api";
-        return new HostJson(timeout, prefix.Trim('/'), QueueSettings.From(root["extensions"]?["queues"]));
+        return new HostJson(timeout, prefix.Trim('/'), QueueSettings.From(root["extensions"]?["queues"]),
+            DurableTaskSettings.From(root["extensions"]?["durableTask"]));
     }
 
     internal static TimeSpan ParseTimeSpan(string text) => TimeSpan.Parse(text, CultureInfo.InvariantCulture);

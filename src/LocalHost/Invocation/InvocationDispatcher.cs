@@ -32,7 +32,10 @@ public sealed record InvocationOutcome(string InvocationId, InvocationStatus Sta
 /// invocation id and a W3C trace context (the .NET worker fails without one), host.json <c>functionTimeout</c> (past
 /// it, InvocationCancel goes to the worker), and a count of invocations in flight so that shutdown can drain them.
 /// </summary>
-public sealed partial class InvocationDispatcher(WorkerSupervisor supervisor, TimeSpan functionTimeout, TimeProvider time, ILogger<InvocationDispatcher> log)
+/// <param name="bindInputs">The data of a function's non-trigger input bindings, added to every invocation of it.</param>
+public sealed partial class InvocationDispatcher(
+    WorkerSupervisor supervisor, TimeSpan functionTimeout, TimeProvider time, ILogger<InvocationDispatcher> log,
+    Func<FunctionDescriptor, IEnumerable<ParameterBinding>>? bindInputs = null)
 {
     /// <summary>What InvocationCancel grants the function to wind down.</summary>
     private static readonly TimeSpan CancelGracePeriod = TimeSpan.FromSeconds(5);
@@ -62,6 +65,11 @@ public sealed partial class InvocationDispatcher(WorkerSupervisor supervisor, Ti
         try
         {
             request.FunctionId = function.FunctionId;
+            foreach (var input in bindInputs?.Invoke(function) ?? [])
+            {
+                if (request.InputData.All(i => i.Name != input.Name))
+                    request.InputData.Add(input);
+            }
             request.TraceContext ??= NewTraceContext(function);
             WorkerChannel channel;
             try

@@ -57,7 +57,8 @@ public sealed partial class ProcessWorkerLauncher(ILoggerFactory loggers) : IWor
 
     private sealed class WorkerProcess(Process process) : IWorkerInstance
     {
-        public int? ProcessId => process.Id;
+        /// <summary>Read once at start: a disposed Process (a worker already replaced) no longer knows its id.</summary>
+        public int? ProcessId { get; } = process.Id;
 
         public Task Exited { get; } = process.WaitForExitAsync();
 

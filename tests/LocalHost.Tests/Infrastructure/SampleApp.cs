@@ -45,8 +45,26 @@ public sealed class SampleApp : IAsyncDisposable
         }
     }
 
-    /// <summary>Names for one test: give the same <paramref name="id"/> to hosts that must share queues and receipts.</summary>
-    public static Dictionary<string, string> SettingsFor(string id) => new()
+    /// <summary>The sample's Durable functions: off unless a test asks for them, so other tests create no task hub.</summary>
+    public static readonly string[] DurableFunctions = ["Greeting", "SayHello", "FailingActivity"];
+
+    /// <summary>
+    /// Names for one test: give the same <paramref name="id"/> to hosts that must share queues and receipts. With
+    /// <paramref name="durable"/>, the orchestrator and activities run, on a task hub of the test's own.
+    /// </summary>
+    public static Dictionary<string, string> SettingsFor(string id, bool durable = false)
+    {
+        var settings = BaseSettingsFor(id);
+        settings["DurableHub"] = "hub" + new string(id.Where(char.IsAsciiLetterOrDigit).ToArray());
+        if (!durable)
+        {
+            foreach (var function in DurableFunctions)
+                settings[$"AzureWebJobs.{function}.Disabled"] = "true";
+        }
+        return settings;
+    }
+
+    private static Dictionary<string, string> BaseSettingsFor(string id) => new()
     {
         ["WorkQueue"] = $"work-{id}",
         ["UploadsContainer"] = $"uploads-{id}",
