@@ -59,7 +59,14 @@ public static class DurableFunctions
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "greetings/{id}")] HttpRequest request, string id, [DurableClient] DurableTaskClient client)
     {
         var input = await request.ReadFromJsonAsync<GreetingInput>();
-        await client.ScheduleNewOrchestrationInstanceAsync("Greeting", input, new StartOrchestrationOptions(InstanceId: id));
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync("Greeting", input, new StartOrchestrationOptions(InstanceId: id));
+        }
+        catch (DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException ex)
+        {
+            return new ConflictObjectResult(new { id, error = ex.Message }); // the instance runs already: not started twice
+        }
         return new ObjectResult(new { id }) { StatusCode = StatusCodes.Status202Accepted };
     }
 

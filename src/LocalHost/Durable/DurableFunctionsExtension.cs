@@ -16,7 +16,8 @@ namespace Campaigns.LocalHost.Durable;
 /// <item>a <c>[DurableClient]</c> parameter gets the JSON the worker's converter expects, naming the sidecar
 /// (<c>TaskHubSidecarService</c>) on the host's gRPC port, where <see cref="TaskHubGrpcServer"/> serves the client API
 /// (start, raise event, terminate, query, purge) on the same Azure Storage provider (API only: the host's own
-/// dispatchers run the work items, not a worker stream).</item>
+/// dispatchers run the work items, not a worker stream), starting instances as the extension does
+/// (<see cref="SidecarClient"/>).</item>
 /// </list>
 /// The hub is created on first use, so an app without Durable functions never needs it. Entities are not served.
 /// </summary>
@@ -44,7 +45,7 @@ public sealed class DurableFunctionsExtension : IFunctionsHostExtension
         services.AddSingleton(sp =>
         {
             _loggers ??= sp.GetRequiredService<ILoggerFactory>();
-            return new TaskHubGrpcServer(sp.GetRequiredService<IHostApplicationLifetime>(), _loggers, Hub.Service, Hub.Service,
+            return new TaskHubGrpcServer(sp.GetRequiredService<IHostApplicationLifetime>(), _loggers, Hub.Service, new SidecarClient(Hub.Service),
                 Options.Create(new TaskHubGrpcServerOptions { Mode = TaskHubGrpcServerMode.ApiServerOnly }));
         });
     }

@@ -40,6 +40,9 @@ public sealed partial class DurableTaskHub
             WorkerId = $"{hostId}:{Environment.MachineName}:{Environment.ProcessId}",
             AppName = hostId,
             LoggerFactory = loggers,
+            // As the extension configures it: a start refused by the dedupe rule throws (the client sees AlreadyExists)
+            // instead of being dropped silently.
+            ThrowExceptionOnInvalidDedupeStatus = true,
         });
     }
 

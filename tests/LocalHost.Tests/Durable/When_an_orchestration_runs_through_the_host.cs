@@ -64,12 +64,26 @@ public sealed class When_an_orchestration_runs_through_the_host(StorageFixture s
     }
 
     [Fact]
-    public async Task Deleting_a_running_orchestration_terminates_and_purges_it()
+    public async Task Starting_a_running_instance_id_again_is_refused_and_deleting_terminates_and_purges_it()
     {
         await using var app = await StartAsync();
         var id = NewId();
         await StartGreetingAsync(app, id, new { name = "Alan", rounds = 1, timerSeconds = 0, waitForApproval = true, failActivity = false });
         await Eventually.UntilAsync(() => StatusAsync(app, id), s => s?["status"]?.GetValue<string>() == "Running", "running", Patience);
+
+        // A retried or duplicated start must not restart it: the worker's client gets AlreadyExists (the sample answers
+        // 409), and the instance keeps its state.
+        using (var again = await app.Http.PostAsJsonAsync($"/greetings/{id}", new { name = "Someone else", rounds = 1, timerSeconds = 0, waitForApproval = true, failActivity = false }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+            Assert.Contains("already exists", await again.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        }
+        using (var raised = await app.Http.PostAsync($"/greetings/{id}/approve", new StringContent("the operator")))
+            Assert.Equal(HttpStatusCode.Accepted, raised.StatusCode);
+        Assert.Equal("""["Hello, Alan #0","approved by the operator"]""", (await CompletedAsync(app, id))["output"]!.GetValue<string>());
+        using (var restarted = await app.Http.PostAsJsonAsync($"/greetings/{id}", new { name = "Alan", rounds = 1, timerSeconds = 0, waitForApproval = true, failActivity = false }))
+            Assert.Equal(HttpStatusCode.Accepted, restarted.StatusCode); // an ended instance may be started again
+        await Eventually.UntilAsync(() => StatusAsync(app, id), s => s?["status"]?.GetValue<string>() == "Running", "running again", Patience);
 
         using (var deleted = await app.Http.DeleteAsync($"/greetings/{id}"))
         {
