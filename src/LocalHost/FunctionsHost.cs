@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using Campaigns.LocalHost.Configuration;
 using Campaigns.LocalHost.Durable;
-using Campaigns.LocalHost.Grpc.Messages;
 using Campaigns.LocalHost.Grpc;
+using Campaigns.LocalHost.Grpc.Messages;
 using Campaigns.LocalHost.Http;
 using Campaigns.LocalHost.Invocation;
 using Campaigns.LocalHost.Triggers;
@@ -31,6 +31,7 @@ public sealed partial class FunctionsHost : IAsyncDisposable
 
     private readonly FunctionsHostOptions _options;
     private readonly IReadOnlyList<IFunctionsHostExtension> _extensions;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ParameterBinding[]> _inputs = new();
     /// <summary>Cancelled first on stop: the trigger listeners take no new work.</summary>
     private readonly CancellationTokenSource _stopListening = new();
 
@@ -167,17 +168,17 @@ public sealed partial class FunctionsHost : IAsyncDisposable
         return listeners;
     }
 
-    /// <summary>The extensions' data for a function's non-trigger input bindings (a durableClient's endpoint, ...).</summary>
-    private IEnumerable<ParameterBinding> BindInputs(FunctionDescriptor function)
-    {
-        foreach (var binding in function.Bindings)
-        {
-            if (ReferenceEquals(binding, function.Trigger) || string.Equals(binding["direction"]?.GetValue<string>(), "out", StringComparison.OrdinalIgnoreCase))
-                continue;
-            if (_extensions.Select(e => e.BindInput(function, binding)).FirstOrDefault(d => d is not null) is { } data)
-                yield return new ParameterBinding { Name = binding["name"]?.GetValue<string>() ?? "", Data = data };
-        }
-    }
+    /// <summary>
+    /// The extensions' data for a function's non-trigger input bindings (a durableClient's endpoint, ...): the same for
+    /// every invocation of a function, so worked out once per function, not on each request.
+    /// </summary>
+    private IReadOnlyList<ParameterBinding> BindInputs(FunctionDescriptor function) =>
+        _inputs.GetOrAdd(function.FunctionId, _ => function.Bindings
+            .Where(b => !ReferenceEquals(b, function.Trigger) && !string.Equals(b["direction"]?.GetValue<string>(), "out", StringComparison.OrdinalIgnoreCase))
+            .Select(b => (Binding: b, Data: _extensions.Select(e => e.BindInput(function, b)).FirstOrDefault(d => d is not null)))
+            .Where(x => x.Data is not null)
+            .Select(x => new ParameterBinding { Name = x.Binding["name"]?.GetValue<string>() ?? "", Data = x.Data })
+            .ToArray());
 
     private async Task RunListenerAsync(ITriggerListener listener)
     {

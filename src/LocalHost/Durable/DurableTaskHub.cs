@@ -76,7 +76,7 @@ public sealed partial class DurableTaskHub
     private async Task RunOnceAsync(InvocationDispatcher dispatcher, CancellationToken stoppingToken)
     {
         await Task.Yield(); // listeners registering after the first one are not held up
-        await Service.CreateIfNotExistsAsync();
+        await EnsureCreatedAsync(stoppingToken);
         var invoker = new WorkItemInvoker(dispatcher, Lookup(_orchestrators), Lookup(_activities));
         var worker = new TaskHubWorker(Service, new NoTasks<TaskOrchestration>(), new NoTasks<TaskActivity>(), _loggers);
         worker.AddOrchestrationDispatcherMiddleware(invoker.RunOrchestratorAsync);
@@ -95,6 +95,28 @@ public sealed partial class DurableTaskHub
         await worker.StopAsync(isForced: false);
     }
 
+    /// <summary>
+    /// Creates the hub's queues, tables and containers if they are missing. Storage may be unreachable at start (Azurite
+    /// still starting, a network blip): it keeps trying, with a back-off up to 30 s, as a Functions host keeps its
+    /// listeners retrying, instead of leaving every orchestration unserved until a restart.
+    /// </summary>
+    public async Task EnsureCreatedAsync(CancellationToken stoppingToken)
+    {
+        for (var delay = TimeSpan.FromSeconds(1); ; delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 30)))
+        {
+            try
+            {
+                await Service.CreateIfNotExistsAsync();
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && !stoppingToken.IsCancellationRequested)
+            {
+                LogCreateFailed(HubName, ex.Message, delay.TotalSeconds);
+                await Task.Delay(delay, stoppingToken);
+            }
+        }
+    }
+
     private Func<string, FunctionDescriptor?> Lookup(Dictionary<string, FunctionDescriptor> functions) => name =>
     {
         lock (_gate)
@@ -104,6 +126,9 @@ public sealed partial class DurableTaskHub
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information,
         Message = "Durable task hub {Hub} started: {Orchestrators} orchestrator(s), {Activities} activity function(s), {Partitions} partitions, queues polled at least every {PollingSeconds} s")]
     private partial void LogStarted(string hub, int orchestrators, int activities, int partitions, double pollingSeconds);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Durable task hub {Hub}: its storage could not be prepared ({Reason}); trying again in {Seconds} s")]
+    private partial void LogCreateFailed(string hub, string reason, double seconds);
 }
 
 /// <summary>

@@ -35,7 +35,7 @@ public sealed record InvocationOutcome(string InvocationId, InvocationStatus Sta
 /// <param name="bindInputs">The data of a function's non-trigger input bindings, added to every invocation of it.</param>
 public sealed partial class InvocationDispatcher(
     WorkerSupervisor supervisor, TimeSpan functionTimeout, TimeProvider time, ILogger<InvocationDispatcher> log,
-    Func<FunctionDescriptor, IEnumerable<ParameterBinding>>? bindInputs = null)
+    Func<FunctionDescriptor, IReadOnlyList<ParameterBinding>>? bindInputs = null)
 {
     /// <summary>What InvocationCancel grants the function to wind down.</summary>
     private static readonly TimeSpan CancelGracePeriod = TimeSpan.FromSeconds(5);
@@ -65,10 +65,13 @@ public sealed partial class InvocationDispatcher(
         try
         {
             request.FunctionId = function.FunctionId;
-            foreach (var input in bindInputs?.Invoke(function) ?? [])
+            if (bindInputs?.Invoke(function) is { Count: > 0 } inputs)
             {
-                if (request.InputData.All(i => i.Name != input.Name))
-                    request.InputData.Add(input);
+                foreach (var input in inputs)
+                {
+                    if (request.InputData.All(i => i.Name != input.Name))
+                        request.InputData.Add(input.Clone());
+                }
             }
             request.TraceContext ??= NewTraceContext(function);
             WorkerChannel channel;
