@@ -37,6 +37,7 @@ if [ -z "${CAMPAIGNS_DEV_API_KEY:-}" ]; then
 fi
 export CAMPAIGNS_DEV_API_KEY
 export QueuePrefix="${QueuePrefix:-}" # the functions' queue and blob bindings name %QueuePrefix%: it must be set, empty is fine
+export TaskHub="${TaskHub:-Campaigns}" # host.json's durableTask hubName is %TaskHub%
 export AZURE_FUNCTIONS_ENVIRONMENT="${AZURE_FUNCTIONS_ENVIRONMENT:-Development}"
 
 log "Starting the local Functions host and the worker on port $PORT..."

@@ -46,6 +46,7 @@ internal static class BenchApp
         {
             ["Storage:TablePrefix"] = prefix,
             ["QueuePrefix"] = prefix + "-",
+            ["TaskHub"] = prefix, // the Durable task hub: its own queues, tables and containers
             ["CAMPAIGNS_DEV_API_KEY"] = key,
         };
         if (events)

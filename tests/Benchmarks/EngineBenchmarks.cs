@@ -189,7 +189,7 @@ internal static class EngineBenchmarks
             var before = counter.ByScope.GetValueOrDefault("wakeup");
             var watch = Stopwatch.StartNew();
             using (StorageRequestCounter.Scope("wakeup"))
-                await engine.HandleAsync(new TimerMessage(account, id, null, DateTimeOffset.UtcNow), CancellationToken.None);
+                await engine.LookAsync(account, id, CancellationToken.None);
             var ms = watch.Elapsed.TotalMilliseconds;
             var requests = counter.ByScope.GetValueOrDefault("wakeup") - before;
             var made = (await GetAsync(client, id))["calls_made"]!.GetValue<int>();

@@ -29,6 +29,7 @@ internal static class EventsBenchmark
         {
             ["Storage:TablePrefix"] = prefix,
             ["QueuePrefix"] = prefix + "-",
+            ["TaskHub"] = prefix,
             ["ServiceBusConnection"] = amqp,
             ["ServiceBusTopic"] = topic,
         }, hostId: prefix);

@@ -144,6 +144,7 @@ internal static class UploadBenchmark
         {
             ["CAMPAIGNS_DEV_API_KEY"] = key,
             ["QueuePrefix"] = "", // the functions' bindings name %QueuePrefix%: set, empty (a fresh emulator of its own)
+            ["TaskHub"] = "Campaigns",
         }, hostId: "bench-upload");
         using var client = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromMinutes(30) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);

@@ -39,16 +39,15 @@ internal sealed class CampaignCommands(CampaignStore campaigns, ContactStore con
         var shards = ContactSharding.ShardCountFor(spec.Contacts.Count);
         var settings = new ShardSettings(accountId, spec.MaxAttempts, spec.RetryIntervalMinutes, spec.Schedule?.EndInstant);
         await contacts.InsertNewAsync(campaign.Id, shards, spec.Contacts, settings, cancellationToken);
-        // A scheduled campaign sleeps as a durable timer until its start_time. The token is written with the row
-        // first; if the process dies before the message is sent, the sweep finds the overdue token and sends it.
-        var engine = spec.Schedule is { } schedule
-            ? new EngineState(Guid.NewGuid().ToString("N"), schedule.StartInstant, null)
-            : EngineState.None;
+        // A scheduled campaign's orchestration starts now and sleeps until its start_time. The row says when it is due
+        // to look first; if the process dies before the wake-up is sent, the sweep finds that look overdue and starts
+        // the orchestration then (CampaignEngine.OverdueAsync).
+        var engine = spec.Schedule is { } schedule ? new EngineState(null, schedule.StartInstant) : EngineState.None;
         var (created, existingId) = await campaigns.InsertAsync(accountId, campaign, shards, keyHash, engine, cancellationToken);
         if (created is not null)
         {
-            if (engine.TimerToken is not null)
-                await queues.SendTimerAsync(accountId, campaign.Id, engine.TimerToken, engine.TimerDueAt!.Value, cancellationToken);
+            if (spec.Schedule is not null)
+                await queues.WakeAsync(accountId, campaign.Id, "created", cancellationToken);
             return (created, false);
         }
         var existing = await campaigns.GetAsync(accountId, existingId!, cancellationToken)
@@ -68,8 +67,8 @@ internal sealed class CampaignCommands(CampaignStore campaigns, ContactStore con
             try
             {
                 var saved = await campaigns.ReplaceAsync(stored, updated, cancellationToken);
-                if (saved.Campaign.Status == CampaignStatus.Running)
-                    await queues.NudgeAsync(accountId, campaignId, cancellationToken); // start or resume: look now
+                // Start, pause, resume and stop reach the orchestration as wake-ups: it looks at once (a stop ends it).
+                await queues.WakeAsync(accountId, campaignId, action.ToString().ToLowerInvariant(), cancellationToken);
                 return saved;
             }
             catch (ConcurrencyConflictException) when (attempt < MaxConcurrencyRetries)
@@ -112,7 +111,7 @@ internal sealed class CampaignCommands(CampaignStore campaigns, ContactStore con
                 }
             });
         if (removed > 0 && stored.Campaign.Status == CampaignStatus.Running)
-            await queues.NudgeAsync(accountId, campaignId, cancellationToken); // the last pending contact may be gone: let the engine finish
+            await queues.WakeAsync(accountId, campaignId, "contacts removed", cancellationToken); // the last pending contact may be gone: let the engine finish
         return new RemovalResult(removed, notFound, alreadyCalled);
     }
 

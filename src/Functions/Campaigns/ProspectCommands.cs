@@ -66,7 +66,7 @@ internal sealed class ProspectCommands(
         }
         await phones.RecordAsync(list.AccountId, phone.E164, stored.Campaign.Id, now, cancellationToken);
         await lists.AddCountsAsync(list.AccountId, list.Id, new ListCounts(1, 1, 0, 0, 0), cancellationToken);
-        await queues.NudgeAsync(list.AccountId, stored.Campaign.Id, cancellationToken);
+        await queues.WakeAsync(list.AccountId, stored.Campaign.Id, "prospects added", cancellationToken);
         return ProspectOutcome.Added;
     }
 

@@ -62,7 +62,7 @@ internal sealed class SchedulerCommands(CampaignStore campaigns, ContactStore co
                 var saved = await campaigns.ReplaceAsync(stored, updated, cancellationToken);
                 await contacts.UpdateShardSettingsAsync(saved.Campaign.Id, saved.ContactShards, settings.MaxNumberCalls, settings.MinTimeBetweenCallsMinutes, cancellationToken);
                 if (saved.Campaign.Status == CampaignStatus.Running)
-                    await queues.NudgeAsync(accountId, saved.Campaign.Id, cancellationToken);
+                    await queues.WakeAsync(accountId, saved.Campaign.Id, "settings changed", cancellationToken);
                 return (saved, true);
             }
             catch (ConcurrencyConflictException) when (attempt < MaxConcurrencyRetries)

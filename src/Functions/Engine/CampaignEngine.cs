@@ -11,148 +11,93 @@ using NodaTime;
 namespace Campaigns.Functions.Engine;
 
 /// <summary>
-/// The durable per-campaign scheduler. A campaign sleeps as a timer message; each wake-up ("tick") takes a lease on
-/// the campaign row, reads only what is due (the due index and the scan position of never-tried contacts), decides
-/// per contact with Domain's rules (calling window, pacing), claims the dials in ETag-guarded transactions, places the
-/// calls, and arms the next timer with a fresh token. Idempotent: a stale or duplicate timer finds a token that is no
-/// longer the campaign's and does nothing; a claim that loses a race (another instance, a removal) fails its ETag and
-/// dials nobody.
+/// What one look at a campaign does, for its orchestration (<see cref="CampaignOrchestration"/>): reads only what is
+/// due (the due index and the scan position of never-tried contacts), decides per contact with Domain's rules (calling
+/// window, pacing), claims the dials in ETag-guarded transactions, places the calls, and answers when anything can next
+/// change. A look may run twice at once (an activity retried while the first copy still runs, two hosts): each dial is
+/// claimed under its attempt id with an ETag, so the loser of a race dials nobody; the line cap is re-read per round.
 /// </summary>
 internal sealed partial class CampaignEngine(
     CampaignStore campaigns,
     ShardStore shards,
     AccountStore accounts,
-    EngineQueues queues,
     Dispatcher dispatcher,
     AgentPools pools,
     EngineOptions options,
     TimeProvider time,
     ILogger<CampaignEngine> log)
 {
-    private static readonly TimeSpan RetryBusy = TimeSpan.FromSeconds(1);
-
-    /// <summary>When this instance last started a tick of each campaign: lets a nudge that tick answered be dropped without a read.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Instant> _lastTickStarted = new();
-
     private Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
 
-    /// <summary>Handles one timer or nudge message (the <c>CampaignTimer</c> queue function).</summary>
-    public async Task HandleAsync(TimerMessage message, CancellationToken cancellationToken)
-    {
-
-        if (message.Token is null && _lastTickStarted.TryGetValue(message.Campaign, out var started) && started > Instant.FromDateTimeOffset(message.Due))
-            return; // a nudge that a tick on this instance has already answered
-        var stored = await campaigns.GetAsync(message.Account, message.Campaign, cancellationToken);
-        if (stored is null)
-            return; // deleted: nothing to do
-        var now = Now;
-        var due = Instant.FromDateTimeOffset(message.Due);
-        if (message.Token is not null)
-        {
-            if (message.Token != stored.Engine.TimerToken)
-                return; // stale: made obsolete by a later timer, a pause, a resume, a stop or an edit
-            if (due > now)
-            {
-                await queues.SendTimerAsync(message.Account, message.Campaign, message.Token, due, cancellationToken); // chained wait
-                return;
-            }
-        }
-        else if (stored.Engine.LastTickAt is { } last && last > due)
-        {
-            return; // a nudge that a later tick has already answered
-        }
-        else if (stored.Campaign.Dialer is { } dialer && stored.Engine is { TimerToken: not null, TimerDueAt: { } timerAt, LastTickAt: { } lastTick }
-                 && timerAt <= lastTick + dialer.DialerInterval)
-        {
-            return; // a list-fed campaign dials at its dialer_interval: the next tick is armed and sees this change
-        }
-        await TickAsync(stored, cancellationToken);
-    }
-
     /// <summary>
-    /// Re-sends timers that should have fired but did not (a crash between writing a timer's token and sending its
-    /// message), and nudges running campaigns that have no timer. Driven by the <c>CampaignSweep</c> timer function.
+    /// Looks at a campaign once: starts it at its schedule, dials what is due, finishes it when every contact is
+    /// resolved. Writes when it looked and when it means to look next on the campaign row (what the sweep checks), and
+    /// answers the orchestration: ended, or how long to sleep (capped at <see cref="EngineOptions.MaxSleepSeconds"/>).
     /// </summary>
-    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    public async Task<LookAnswer> LookAsync(string account, string campaignId, CancellationToken cancellationToken)
     {
-        var now = Now;
-        var grace = Duration.FromSeconds(Math.Max(30, options.LeaseSeconds));
-        var repaired = 0;
-        await foreach (var stored in campaigns.ActiveAsync(cancellationToken))
-        {
-            var engine = stored.Engine;
-            if (engine.LeaseUntil is { } lease && lease > now)
-                continue;
-            if (engine.TimerToken is not null && engine.TimerDueAt is { } dueAt && dueAt + grace < now)
-            {
-                await queues.SendTimerAsync(stored.AccountId, stored.Campaign.Id, engine.TimerToken, dueAt, cancellationToken);
-                repaired++;
-            }
-            else if (engine.TimerToken is null && stored.Campaign.Status == CampaignStatus.Running
-                     && (engine.LastTickAt is null || engine.LastTickAt + grace < now))
-            {
-                await queues.NudgeAsync(stored.AccountId, stored.Campaign.Id, cancellationToken);
-                repaired++;
-            }
-        }
-        return repaired;
-    }
-
-    private async Task TickAsync(StoredCampaign stored, CancellationToken cancellationToken)
-    {
-        var now = Now;
-        if (stored.Engine.LeaseUntil is { } held && held > now)
-        {
-            await queues.NudgeAsync(stored.AccountId, stored.Campaign.Id, cancellationToken, RetryBusy); // someone else is ticking
-            return;
-        }
-        StoredCampaign leased;
-        _lastTickStarted[stored.Campaign.Id] = now;
-        try
-        {
-            leased = await campaigns.ReplaceAsync(stored, stored.Campaign,
-                stored.Engine with { LeaseUntil = now + Duration.FromSeconds(options.LeaseSeconds), LastTickAt = now }, cancellationToken);
-        }
-        catch (ConcurrencyConflictException)
-        {
-            await queues.NudgeAsync(stored.AccountId, stored.Campaign.Id, cancellationToken, RetryBusy);
-            return;
-        }
+        var started = Now;
+        var stored = await campaigns.GetAsync(account, campaignId, cancellationToken);
+        if (stored is null)
+            return new LookAnswer(true, null, started.ToDateTimeOffset()); // deleted: its orchestration ends
+        if (stored.Campaign.Status is CampaignStatus.Completed or CampaignStatus.Stopped)
+            return new LookAnswer(true, null, started.ToDateTimeOffset());
 
         Instant? next = Now + Duration.FromSeconds(options.HeartbeatSeconds); // if the work fails, look again soon
         try
         {
-            (leased, next) = await WorkAsync(leased, cancellationToken);
+            (stored, next) = await WorkAsync(stored, cancellationToken);
         }
         finally
         {
-            await ReleaseAsync(leased, next, CancellationToken.None);
+            await RecordLookAsync(stored, started, next, CancellationToken.None);
+        }
+        var ended = stored.Campaign.Status is CampaignStatus.Completed or CampaignStatus.Stopped;
+        double? sleep = next is { } due ? Math.Clamp((due - Now).TotalSeconds, 0, options.MaxSleepSeconds) : null;
+        // A list-fed campaign's next look at its next dialer tick: wake-ups before it change nothing (a result, an edit).
+        var atTick = stored.Campaign.Dialer is { } dialer && next is { } at && at <= Now + dialer.DialerInterval;
+        LogLook(campaignId, ended ? "ended" : next?.ToString() ?? "an event");
+        return new LookAnswer(ended, ended ? null : sleep, started.ToDateTimeOffset(), atTick);
+    }
+
+    /// <summary>
+    /// Campaigns whose orchestration should have looked at them by now, and has not: their next look is overdue by
+    /// more than <paramref name="grace"/>, or they run and were changed after their last look (an action whose wake-up
+    /// was lost in a crash, or a campaign whose orchestration was never started). The sweep wakes them; waking a
+    /// healthy orchestration only makes it look once more.
+    /// </summary>
+    public async IAsyncEnumerable<StoredCampaign> OverdueAsync(Duration grace, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var now = Now;
+        await foreach (var stored in campaigns.ActiveAsync(cancellationToken))
+        {
+            var engine = stored.Engine;
+            var overdue = engine.NextLookAt is { } next && next + grace <= now;
+            var unseen = stored.Campaign.Status == CampaignStatus.Running && stored.Campaign.UpdatedAt + grace <= now
+                && (engine.LastLookAt is not { } last || last < stored.Campaign.UpdatedAt);
+            if (overdue || unseen)
+                yield return stored;
         }
     }
 
-    /// <summary>Drops the lease and arms the next timer with a new token, which makes every older timer stale.</summary>
-    private async Task ReleaseAsync(StoredCampaign leased, Instant? next, CancellationToken cancellationToken)
+    /// <summary>Writes the look's bookkeeping on the row, on top of any operator change made meanwhile.</summary>
+    private async Task RecordLookAsync(StoredCampaign stored, Instant started, Instant? next, CancellationToken cancellationToken)
     {
-        var token = next is null ? null : Guid.NewGuid().ToString("N");
-        var current = leased;
+        var current = stored;
         for (var race = 0; ; race++)
         {
             try
             {
-                await campaigns.ReplaceAsync(current, current.Campaign, current.Engine with { LeaseUntil = null, TimerToken = token, TimerDueAt = next }, cancellationToken);
-                break;
+                await campaigns.ReplaceAsync(current, current.Campaign, new EngineState(started, next), cancellationToken);
+                return;
             }
             catch (ConcurrencyConflictException) when (race < 10)
             {
-                // An operator action changed the row during the tick: keep its change, write our bookkeeping on top.
-                current = await campaigns.GetAsync(leased.AccountId, leased.Campaign.Id, cancellationToken) ?? leased;
-                if (current.Campaign.Status is CampaignStatus.Paused or CampaignStatus.Stopped)
-                    (token, next) = (null, null);
+                current = await campaigns.GetAsync(stored.AccountId, stored.Campaign.Id, cancellationToken);
+                if (current is null)
+                    return; // deleted meanwhile
             }
         }
-        if (next is { } due)
-            await queues.SendTimerAsync(leased.AccountId, leased.Campaign.Id, token, due, cancellationToken);
-        LogTick(leased.Campaign.Id, next?.ToString() ?? "none");
     }
 
     private async Task<(StoredCampaign Campaign, Instant? Next)> WorkAsync(StoredCampaign stored, CancellationToken cancellationToken)
@@ -193,14 +138,14 @@ internal sealed partial class CampaignEngine(
         var inProgress = progress.Sum(s => s.InProgress);
         var moreNow = false;
         var budget = System.Diagnostics.Stopwatch.StartNew();
-        // Keep dialing while lines free up within this wake-up (short calls), for at most half the lease.
+        // Keep dialing while lines free up within this look (short calls), for at most MaxLookSeconds.
         var lines = options.MaxCallsInProgress;
         while (Pacing.Available(lines, inProgress) is var capacity and > 0)
         {
             int placed;
             (moreNow, placed) = await round.DispatchAsync(progress, capacity, cancellationToken);
             inProgress += placed;
-            if (placed == 0 || budget.Elapsed > TimeSpan.FromSeconds(options.LeaseSeconds / 2.0))
+            if (placed == 0 || budget.Elapsed > TimeSpan.FromSeconds(options.MaxLookSeconds))
                 break;
             progress = await round.RefreshAsync(progress, cancellationToken);
             inProgress = progress.Sum(s => s.InProgress);
@@ -305,8 +250,8 @@ internal sealed partial class CampaignEngine(
         return finished;
     }
 
-    [LoggerMessage(EventId = 2000, Level = LogLevel.Debug, Message = "Campaign {CampaignId} ticked; next look at {Next}")]
-    private partial void LogTick(string campaignId, string next);
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Debug, Message = "Campaign {CampaignId} looked at; next look at {Next}")]
+    private partial void LogLook(string campaignId, string next);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Campaign {CampaignId} started at its schedule")]
     private partial void LogStarted(string campaignId);

@@ -12,16 +12,22 @@ internal sealed class EngineOptions
     /// </summary>
     public int AttemptTimeoutSeconds { get; set; } = 900;
 
-    /// <summary>How long one tick may hold a campaign. Default 60 s.</summary>
-    public int LeaseSeconds { get; set; } = 60;
+    /// <summary>
+    /// How long one look keeps dialing while lines free up (short calls) before it answers its orchestration and the
+    /// next look goes on. Default 30 s.
+    /// </summary>
+    public int MaxLookSeconds { get; set; } = 30;
 
     /// <summary>Longest sleep between two looks at a running campaign, whatever else happens. Default 60 s.</summary>
     public int HeartbeatSeconds { get; set; } = 60;
 
-    /// <summary>Longest visibility delay of one timer message; longer waits are chained. Azure's limit is 7 days.</summary>
-    public int MaxTimerDelaySeconds { get; set; } = 7 * 24 * 3600;
+    /// <summary>
+    /// Longest durable timer between two looks, whatever the campaign waits for. Default one day: a campaign scheduled
+    /// for next month looks once a day (a few storage requests) and re-reads its schedule each time.
+    /// </summary>
+    public int MaxSleepSeconds { get; set; } = 24 * 3600;
 
-    /// <summary>Name prefix of the engine's queues (<c>campaign-timers</c>, <c>call-outcomes</c>).</summary>
+    /// <summary>Name prefix of the engine's queues (<c>campaign-wakes</c>, <c>call-outcomes</c>, <c>campaign-purge</c>).</summary>
     public string QueuePrefix { get; set; } = "";
 
     /// <summary>Most slots one agent pool may have (its row keeps every slot in one property of at most 64 KiB).</summary>

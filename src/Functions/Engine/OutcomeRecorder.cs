@@ -57,7 +57,7 @@ internal sealed partial class OutcomeRecorder(
         if (result == RecordResult.Recorded && recent.AccountOf(partition) is { } account)
         {
             await pools.EndedAsync(account, attempt, outcome, disposition, cancellationToken); // frees its agent slot, if it had one
-            await queues.NudgeSoonAsync(account, attempt.CampaignId, cancellationToken);
+            await queues.WakeSoonAsync(account, attempt.CampaignId, "call ended", cancellationToken);
         }
         return result;
     }

@@ -48,6 +48,7 @@ internal static class CampaignServices
         services.AddSingleton<AgentPoolStore>();
         services.AddSingleton<AgentPools>();
         services.AddSingleton<CampaignEngine>();
+        services.AddSingleton<CampaignInstances>();
         services.AddSingleton<SimulatedVoiceAgent>();
         services.AddHttpClient<HttpVoiceAgent>();
         services.AddSingleton<IVoiceAgent>(sp =>

@@ -12,12 +12,13 @@ using NodaTime.Text;
 namespace Campaigns.Functions.Storage;
 
 /// <summary>
-/// The engine's bookkeeping on a campaign row: the token of the one live timer (a timer message with another token
-/// is stale and does nothing), when it is due, and the lease that makes one tick at a time run the campaign.
+/// The engine's bookkeeping on a campaign row: when its orchestration last looked at it and when it means to look next
+/// (null: only an event wakes it). Nothing is decided from these: the sweep compares them with the clock to find a
+/// campaign whose orchestration is missing or stuck (<see cref="Engine.CampaignEngine.OverdueAsync"/>).
 /// </summary>
-internal sealed record EngineState(string? TimerToken, Instant? TimerDueAt, Instant? LeaseUntil, Instant? LastTickAt = null)
+internal sealed record EngineState(Instant? LastLookAt, Instant? NextLookAt)
 {
-    public static readonly EngineState None = new(null, null, null);
+    public static readonly EngineState None = new(null, null);
 }
 
 /// <summary>A campaign as stored: the Domain value, its account, contact shard count, engine state and the row's ETag.</summary>
@@ -233,10 +234,8 @@ internal sealed class CampaignStore(CampaignTables tables, IOutboxSignal outbox)
         ["Status"] = c.Status.ToWire(),
         ["CreatedAt"] = c.CreatedAt.ToDateTimeOffset(),
         ["UpdatedAt"] = c.UpdatedAt.ToDateTimeOffset(),
-        ["TimerToken"] = engine?.TimerToken,
-        ["TimerDueAt"] = engine?.TimerDueAt?.ToDateTimeOffset(),
-        ["LeaseUntil"] = engine?.LeaseUntil?.ToDateTimeOffset(),
-        ["LastTickAt"] = engine?.LastTickAt?.ToDateTimeOffset(),
+        ["LastLookAt"] = engine?.LastLookAt?.ToDateTimeOffset(),
+        ["NextLookAt"] = engine?.NextLookAt?.ToDateTimeOffset(),
         ["Slug"] = c.Slug,
         ["Dialer"] = c.Dialer is null ? null : DialerSettingsWire.From(c.Dialer).ToJson(),
         ["Workspace"] = c.Dialer?.Workspace,
@@ -272,14 +271,11 @@ internal sealed class CampaignStore(CampaignTables tables, IOutboxSignal outbox)
             Slug = e.GetString("Slug"),
             Dialer = e.GetString("Dialer") is { } dialer ? DialerSettingsWire.Parse(dialer) : null,
         };
-        var timerDue = e.GetDateTimeOffset("TimerDueAt");
-        var lease = e.GetDateTimeOffset("LeaseUntil");
-        var lastTick = e.GetDateTimeOffset("LastTickAt");
+        var lastLook = e.GetDateTimeOffset("LastLookAt");
+        var nextLook = e.GetDateTimeOffset("NextLookAt");
         var engine = new EngineState(
-            e.GetString("TimerToken"),
-            timerDue is null ? null : Instant.FromDateTimeOffset(timerDue.Value),
-            lease is null ? null : Instant.FromDateTimeOffset(lease.Value),
-            lastTick is null ? null : Instant.FromDateTimeOffset(lastTick.Value));
+            lastLook is null ? null : Instant.FromDateTimeOffset(lastLook.Value),
+            nextLook is null ? null : Instant.FromDateTimeOffset(nextLook.Value));
         return new StoredCampaign(e.PartitionKey, campaign, e.GetInt32("ContactShards") ?? 1, e.ETag) { Engine = engine };
     }
 }

@@ -170,7 +170,7 @@ internal sealed partial class BatchImporter(
         await uploads.WriteProblemsAsync(upload.AccountId, upload.Id, problems, cancellationToken);
         var counts = new ListCounts(attempted, imported.Count, dupes, 0, invalid);
         if (await uploads.EndBatchAsync(upload.AccountId, upload.Id, batch.Number, UploadStatus.Completed, counts, null, now, cancellationToken, batch) && imported.Count > 0)
-            await queues.NudgeSoonAsync(upload.AccountId, upload.CampaignId, cancellationToken); // one nudge for the batches of a moment
+            await queues.WakeSoonAsync(upload.AccountId, upload.CampaignId, "contacts imported", cancellationToken); // one wake-up for the batches of a moment
     }
 
     /// <summary>The sources (<c>{upload}:{line}</c>) of contacts that were already there, as far as they are this upload's.</summary>

@@ -16,6 +16,11 @@ namespace Campaigns.LocalHost.Configuration;
 /// <param name="ControlQueueBatchSize">Messages one control-queue read takes.</param>
 /// <param name="MaxConcurrentOrchestratorFunctions">Orchestrator invocations in flight on this host.</param>
 /// <param name="MaxConcurrentActivityFunctions">Activity invocations in flight on this host.</param>
+/// <param name="ControlQueueVisibilityTimeout">
+/// How long a control-queue message taken by a host stays invisible (renewed while it is being processed): after a
+/// crash, how long the orchestrations of that message wait before another host takes it.
+/// </param>
+/// <param name="WorkItemQueueVisibilityTimeout">The same for an activity's work item (renewed while the activity runs).</param>
 public sealed record DurableTaskSettings(
     string HubName,
     string ConnectionName,
@@ -23,11 +28,14 @@ public sealed record DurableTaskSettings(
     TimeSpan MaxQueuePollingInterval,
     int ControlQueueBatchSize,
     int MaxConcurrentOrchestratorFunctions,
-    int MaxConcurrentActivityFunctions)
+    int MaxConcurrentActivityFunctions,
+    TimeSpan ControlQueueVisibilityTimeout,
+    TimeSpan WorkItemQueueVisibilityTimeout)
 {
     /// <summary>The extension's defaults (hub "TestHubName" as under <c>func start</c>; 10 per core for concurrency).</summary>
     public static DurableTaskSettings Default { get; } = new(
-        "TestHubName", "AzureWebJobsStorage", 4, TimeSpan.FromSeconds(30), 32, 10 * Environment.ProcessorCount, 10 * Environment.ProcessorCount);
+        "TestHubName", "AzureWebJobsStorage", 4, TimeSpan.FromSeconds(30), 32, 10 * Environment.ProcessorCount, 10 * Environment.ProcessorCount,
+        TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5));
 
     internal static DurableTaskSettings From(JsonNode? durable)
     {
@@ -41,6 +49,8 @@ public sealed record DurableTaskSettings(
             provider?["maxQueuePollingInterval"]?.GetValue<string>() is { } polling ? HostJson.ParseTimeSpan(polling) : Default.MaxQueuePollingInterval,
             Math.Max(1, provider?["controlQueueBatchSize"]?.GetValue<int>() ?? Default.ControlQueueBatchSize),
             Math.Max(1, durable["maxConcurrentOrchestratorFunctions"]?.GetValue<int>() ?? Default.MaxConcurrentOrchestratorFunctions),
-            Math.Max(1, durable["maxConcurrentActivityFunctions"]?.GetValue<int>() ?? Default.MaxConcurrentActivityFunctions));
+            Math.Max(1, durable["maxConcurrentActivityFunctions"]?.GetValue<int>() ?? Default.MaxConcurrentActivityFunctions),
+            provider?["controlQueueVisibilityTimeout"]?.GetValue<string>() is { } control ? HostJson.ParseTimeSpan(control) : Default.ControlQueueVisibilityTimeout,
+            provider?["workItemQueueVisibilityTimeout"]?.GetValue<string>() is { } workItems ? HostJson.ParseTimeSpan(workItems) : Default.WorkItemQueueVisibilityTimeout);
     }
 }

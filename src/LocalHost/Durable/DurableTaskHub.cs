@@ -35,6 +35,8 @@ public sealed partial class DurableTaskHub
             PartitionCount = _settings.PartitionCount,
             MaxQueuePollingInterval = _settings.MaxQueuePollingInterval,
             ControlQueueBatchSize = _settings.ControlQueueBatchSize,
+            ControlQueueVisibilityTimeout = _settings.ControlQueueVisibilityTimeout,
+            WorkItemQueueVisibilityTimeout = _settings.WorkItemQueueVisibilityTimeout,
             MaxConcurrentTaskOrchestrationWorkItems = _settings.MaxConcurrentOrchestratorFunctions,
             MaxConcurrentTaskActivityWorkItems = _settings.MaxConcurrentActivityFunctions,
             WorkerId = $"{hostId}:{Environment.MachineName}:{Environment.ProcessId}",

@@ -95,25 +95,42 @@ internal sealed class DialerCampaign
     }
 
     /// <summary>
-    /// The campaign holds no lease and its timer (if any) is due after the clock's time, and every timer, nudge and
-    /// result message sent so far has been handled: none visible on the engine's queues, none in the local host's hands
-    /// (read before and after the queues, so a message taken in between is seen).
+    /// The campaign's next look (if any) is after the clock's time, and every wake-up, result and Durable message sent
+    /// so far has been handled: none visible on the engine's queues or the task hub's control and work-item queues,
+    /// none in the local host's hands. Read twice, half a second apart, as a message may be between a queue and an
+    /// invocation (the Durable dispatcher reads an orchestration's history before it invokes the worker).
     /// </summary>
     private async Task<bool> SettledAsync()
+    {
+        if (!await QuietAsync())
+            return false;
+        await Task.Delay(500);
+        return await QuietAsync();
+    }
+
+    private async Task<bool> QuietAsync()
     {
         var invocations = _app.App.Host.Invocations;
         bool Idle() => invocations.InFlight == 0;
         var now = NodaTime.Instant.FromDateTimeOffset(_app.Clock.GetUtcNow());
         var stored = await _app.Service<CampaignStore>().GetAsync(Account, Id, CancellationToken.None);
-        if (stored is null || stored.Engine.LeaseUntil > now || stored.Engine.TimerDueAt <= now || !Idle())
+        if (stored is null || stored.Engine.NextLookAt <= now || !Idle())
             return false;
         var queues = _app.Service<EngineQueues>();
-        foreach (var queue in new[] { queues.Timers, queues.Outcomes })
+        foreach (var queue in new[] { queues.Wakes, queues.Outcomes }.Concat(TaskHubQueues()))
         {
             if ((await queue.PeekMessagesAsync(1)).Value.Length > 0)
                 return false;
         }
         return Idle();
+    }
+
+    /// <summary>The control queues (host.json partitionCount: 4) and the work-item queue of the app's task hub.</summary>
+    private IEnumerable<Azure.Storage.Queues.QueueClient> TaskHubQueues()
+    {
+        var hub = _app.Prefix.ToLowerInvariant();
+        return Enumerable.Range(0, 4).Select(p => $"{hub}-control-{p:00}").Append($"{hub}-workitems")
+            .Select(name => new Azure.Storage.Queues.QueueClient(_app.StorageConnectionString, name));
     }
 
     public Task<Dictionary<string, JsonNode>> ContactsAsync() => Scenario.ContactsAsync(Client, Id);

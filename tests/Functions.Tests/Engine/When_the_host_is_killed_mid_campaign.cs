@@ -68,9 +68,9 @@ public sealed class When_the_host_is_killed_mid_campaign(AppFixture fixture) : I
             ["AzureWebJobsStorage"] = fixture.StorageConnectionString,
             ["Storage__TablePrefix"] = prefix,
             ["QueuePrefix"] = prefix + "-",
+            ["TaskHub"] = prefix,
             ["Engine__MaxCallsInProgress"] = "4",
             ["Engine__AttemptTimeoutSeconds"] = "4", // a call claimed just before the kill, never placed, is retried soon
-            ["Engine__LeaseSeconds"] = "6", // a lease held by the killed process runs out soon
             ["Simulator__CallSeconds"] = "1",
             ["CAMPAIGNS_DEV_API_KEY"] = key,
             ["Logging__LogLevel__Default"] = "Warning",
@@ -95,7 +95,9 @@ public sealed class When_the_host_is_killed_mid_campaign(AppFixture fixture) : I
         await using var second = await StartAsync(environment);
         using var after = new HttpClient { BaseAddress = second.Address };
         after.DefaultRequestHeaders.Authorization = new("Bearer", key);
-        var done = await Scenario.UntilStatusAsync(after, id, "completed", TimeSpan.FromSeconds(90));
+        // The new host takes the task hub's partitions once the killed one's leases run out (30 s, and 60 s for the app's
+        // lease), and the work it held once its messages' visibility (host.json: 1 minute) ends.
+        var done = await Scenario.UntilStatusAsync(after, id, "completed", TimeSpan.FromSeconds(240));
 
         var contacts = await Scenario.ContactsAsync(after, id);
         Assert.All(contacts.Values, c => Assert.Equal("interested", c["last_disposition"]!.GetValue<string>()));

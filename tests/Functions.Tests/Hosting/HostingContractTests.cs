@@ -44,7 +44,7 @@ public sealed class HostingContractTests(AppFixture app)
         Assert.Equal("Campaigns.Functions.dll", worker["defaultWorkerPath"]!.GetValue<string>());
         Assert.Empty(Directory.GetFiles(Output, "function.json", SearchOption.AllDirectories)); // no hand-written function.json
         var triggers = Metadata().Select(f => f!["bindings"]![0]!["type"]!.GetValue<string>()).ToHashSet();
-        Assert.Superset(new HashSet<string> { "httpTrigger", "queueTrigger", "blobTrigger", "timerTrigger" }, triggers);
+        Assert.Superset(new HashSet<string> { "httpTrigger", "queueTrigger", "blobTrigger", "timerTrigger", "orchestrationTrigger", "activityTrigger" }, triggers);
         // The list tests and benchmarks disable functions by names every non-HTTP function, and nothing else.
         var nonHttp = Metadata().Where(f => f!["bindings"]![0]!["type"]!.GetValue<string>() != "httpTrigger").Select(f => f!["name"]!.GetValue<string>());
         Assert.Equal(InProcessFunctionsApp.TriggerFunctions.Order(), nonHttp.Order());

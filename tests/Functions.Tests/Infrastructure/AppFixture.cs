@@ -64,6 +64,7 @@ public class AppFixture : IAsyncLifetime
         InProcessFunctionsApp.StartAsync(AppStorageConnectionString, Settings, hostId: Prefix, services =>
         {
             services.AddSingleton<TimeProvider>(Clock);
+            services.AddHostedService(sp => new FakeClockWakeups(Clock, sp.GetRequiredService<global::Campaigns.Functions.Engine.CampaignInstances>()));
             ConfigureWorker(services);
         });
 
@@ -80,7 +81,7 @@ public class AppFixture : IAsyncLifetime
         ["AzureWebJobsStorage"] = AppStorageConnectionString,
         ["Storage:TablePrefix"] = Prefix,
         ["QueuePrefix"] = Prefix + "-",
-        ["Engine:MaxTimerDelaySeconds"] = _settings.GetValueOrDefault("Engine:MaxTimerDelaySeconds") ?? "1", // timers re-check the fake clock every second
+        ["TaskHub"] = Prefix, // the Durable task hub of this app: its own control queues, history and instances
         ["CAMPAIGNS_DEV_API_KEY"] = DevApiKey,
     };
 

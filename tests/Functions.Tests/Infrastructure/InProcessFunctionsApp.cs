@@ -153,9 +153,9 @@ public sealed class InProcessFunctionsApp : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>The app's queue, blob and timer functions: what <c>AzureWebJobs.{name}.Disabled</c> turns off for a test or benchmark that drives them itself.</summary>
+    /// <summary>The app's orchestration, activity, queue, blob and timer functions: what <c>AzureWebJobs.{name}.Disabled</c> turns off for a test or benchmark that drives them itself.</summary>
     public static readonly IReadOnlyList<string> TriggerFunctions =
-        ["CampaignTimer", "CallOutcome", "CampaignPurge", "EventRelay", "CampaignSweep", "UploadSplit", "UploadBatch"];
+        ["CampaignOrchestrator", "CampaignLook", "CampaignWake", "CallOutcome", "CampaignPurge", "EventRelay", "CampaignSweep", "UploadSplit", "UploadBatch"];
 
     /// <summary>The worker's services: the app's.</summary>
     public IServiceProvider Services => Worker.Services;
