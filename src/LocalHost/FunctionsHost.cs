@@ -67,6 +67,9 @@ public sealed partial class FunctionsHost : IAsyncDisposable
 
     public string HostId { get; }
 
+    /// <summary>The tally of the host's own storage requests, when its options gave one.</summary>
+    public StorageRequestTally? StorageRequests => _options.StorageRequests;
+
     public int Port { get; }
 
     public int GrpcPort { get; }
@@ -148,7 +151,7 @@ public sealed partial class FunctionsHost : IAsyncDisposable
 
     private List<ITriggerListener> CreateListeners(ILoggerFactory loggers)
     {
-        var context = new TriggerContext(Settings, HostJson, Invocations, HostId, _options.TimeProvider, loggers);
+        var context = new TriggerContext(Settings, HostJson, Invocations, HostId, _options.TimeProvider, loggers, _options.StorageRequests);
         var providers = _extensions.SelectMany(e => e.TriggerProviders)
             .Concat([new QueueTriggerProvider(), new BlobTriggerProvider(_options.BlobScanInterval), new TimerTriggerProvider()]).ToList();
         var listeners = new List<ITriggerListener>();

@@ -41,6 +41,9 @@ public sealed class FunctionsHostOptions
     /// <summary>Where logs go (the worker's too); console by default.</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 
+    /// <summary>Counts the host's own storage requests (queue listeners, the Durable task hub); null: not counted.</summary>
+    public StorageRequestTally? StorageRequests { get; init; }
+
     /// <summary>
     /// Additions to the host: more gRPC services, trigger types and input bindings. Durable Functions
     /// (<see cref="Durable.DurableFunctionsExtension"/>) is always added by the host, as the Functions host loads the

@@ -56,7 +56,8 @@ internal static class BenchApp
         }
         foreach (var (k, v) in settings ?? [])
             all[k] = v;
-        var app = await InProcessFunctionsApp.StartAsync(connection, all, hostId: prefix);
+        // The host's own requests (queue polling, the Durable task hub) are counted beside the app's.
+        var app = await InProcessFunctionsApp.StartAsync(connection, all, hostId: prefix, hostStorageRequests: new Campaigns.LocalHost.StorageRequestTally());
         var client = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromMinutes(10) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         if (tap is not null)
@@ -202,6 +203,15 @@ internal static class BenchApp
         return $"relay: {m.Passes} passes, {m.EventsRelayed:N0} events, {m.OutboxRowsRead} outbox rows; read {S(m.ReadTicks)}, append {S(m.AppendTicks)}, " +
                $"delete {S(m.DeleteTicks)}; broker read {S(m.BrokerReadTicks)}, send {S(m.BrokerSendTicks)}, cursor {S(m.BrokerCursorTicks)}";
     }
+
+    /// <summary>Every storage request so far: the app's (worker) and the host's (queue listeners, the Durable task hub).</summary>
+    public static long AllStorageRequests(InProcessFunctionsApp app) =>
+        app.Services.GetRequiredService<StorageRequestCounter>().Requests + (app.Host.StorageRequests?.Requests ?? 0);
+
+    /// <summary>The host's storage requests by kind (the task hub's control queues as one), the largest first.</summary>
+    public static string HostBreakdown(InProcessFunctionsApp app, int top = 8) =>
+        app.Host.StorageRequests is not { } tally ? "not counted"
+            : string.Join(", ", tally.ByKind.OrderByDescending(k => k.Value).Take(top).Select(k => $"{k.Value} x {k.Key}"));
 
     /// <summary>Storage requests by scope: the relay's, the deliveries' and the rest.</summary>
     public static string ScopeBreakdown(InProcessFunctionsApp app, long total)

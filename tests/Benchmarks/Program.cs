@@ -3,7 +3,7 @@
 // A benchmark that errors ends the program with a non-zero exit code.
 var connection = args[0];
 var which = args.Length > 1 ? args[1..] : ["all"];
-string[] known = ["all", "create", "get", "dispatch", "timers", "wakeup", "transactions", "relay", "upload-generate", "upload-raw", "upload-e2e", "upload-report", "events"];
+string[] known = ["all", "create", "get", "dispatch", "timers", "wakeup", "transactions", "idle", "relay", "upload-generate", "upload-raw", "upload-e2e", "upload-report", "events"];
 if (which.FirstOrDefault(w => !known.Contains(w)) is { } unknown)
     throw new ArgumentException($"unknown benchmark '{unknown}'; known: {string.Join(", ", known)}");
 bool Wants(string name) => which.Contains("all") || which.Contains(name);
@@ -20,6 +20,8 @@ if (Wants("wakeup"))
     await EngineBenchmarks.WakeUpCostAsync(connection);
 if (Wants("transactions"))
     await EngineBenchmarks.TransactionsPerAttemptAsync(connection);
+if (Wants("idle"))
+    await IdleBenchmark.RunAsync(connection);
 if (Wants("relay"))
     await RelayBenchmark.RunAsync(connection);
 // The upload benchmark's phases (bench.sh upload runs them, each storage phase on a fresh emulator).

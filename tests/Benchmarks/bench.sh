@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks against Azurite (in memory, started here) and prints the figures. See docs/benchmarks.md.
-# Usage: tests/Benchmarks/bench.sh [--smoke] [create|get|dispatch|timers|wakeup|transactions|relay|upload|events|all]...
+# Usage: tests/Benchmarks/bench.sh [--smoke] [create|get|dispatch|timers|wakeup|transactions|idle|relay|upload|events|all]...
 # Without arguments: create and get (about 4 minutes on 2 cores); "all" runs every benchmark (about 40 minutes).
 # --smoke runs each at a small size (seconds each; ./test.sh does this to prove they still run) and ends with the line
 # "bench smoke: N passed, N failed"; it asserts no timing.
@@ -25,7 +25,7 @@ if [ -z "${BENCH_NO_BUILD:-}" ]; then
   dotnet build tests/Benchmarks/Benchmarks.csproj -c Release --nologo -v quiet -clp:ErrorsOnly >&2 || exit 1
 fi
 if [ $# -eq 0 ]; then set -- create get; fi
-if [ "$*" = "all" ]; then set -- create get dispatch timers wakeup transactions relay upload events; fi
+if [ "$*" = "all" ]; then set -- create get dispatch timers wakeup transactions idle relay upload events; fi
 
 run() { # name: one benchmark on a fresh emulator; the program's exit code
   local name=$1 status

@@ -25,6 +25,7 @@ internal sealed partial class CampaignEngine(
     AgentPools pools,
     EngineOptions options,
     TimeProvider time,
+    EngineMetrics metrics,
     ILogger<CampaignEngine> log)
 {
     private Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
@@ -37,6 +38,7 @@ internal sealed partial class CampaignEngine(
     public async Task<LookAnswer> LookAsync(string account, string campaignId, CancellationToken cancellationToken)
     {
         var started = Now;
+        Interlocked.Increment(ref metrics.Looks);
         var stored = await campaigns.GetAsync(account, campaignId, cancellationToken);
         if (stored is null)
             return new LookAnswer(true, null, started.ToDateTimeOffset()); // deleted: its orchestration ends

@@ -13,7 +13,8 @@ namespace Campaigns.Functions.Engine;
 /// not (a crash between a campaign's write and its wake-up, an orchestration that failed) is started again here, from
 /// a wake-up or from the sweep (<see cref="WakeOverdueAsync"/>).
 /// </summary>
-internal sealed partial class CampaignInstances(CampaignStore campaigns, CampaignEngine engine, EngineQueues queues, ILogger<CampaignInstances> log)
+internal sealed partial class CampaignInstances(
+    CampaignStore campaigns, CampaignEngine engine, EngineQueues queues, EngineMetrics metrics, ILogger<CampaignInstances> log)
 {
     /// <summary>
     /// Raises the wake-up on the campaign's orchestration. When the orchestration is not running (never started,
@@ -34,6 +35,7 @@ internal sealed partial class CampaignInstances(CampaignStore campaigns, Campaig
             {
                 await client.ScheduleNewOrchestrationInstanceAsync(CampaignOrchestration.Orchestrator,
                     new CampaignLoop(wake.Account, wake.Campaign), new StartOrchestrationOptions(InstanceId: instanceId), cancellationToken);
+                Interlocked.Increment(ref metrics.OrchestrationsStarted);
                 LogStarted(wake.Campaign, wake.Reason, instance?.RuntimeStatus.ToString() ?? "none");
                 return; // a new orchestration looks first thing
             }
@@ -43,6 +45,7 @@ internal sealed partial class CampaignInstances(CampaignStore campaigns, Campaig
             }
         }
         await client.RaiseEventAsync(instanceId, CampaignOrchestration.WakeEvent, new Wake(wake.Reason, wake.Due), cancellationToken);
+        Interlocked.Increment(ref metrics.EventsRaised);
     }
 
     /// <summary>

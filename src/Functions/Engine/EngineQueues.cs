@@ -33,9 +33,12 @@ internal sealed class EngineQueues
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly TimeProvider _time;
 
-    public EngineQueues(StorageOptions storage, EngineOptions options, TimeProvider time, StorageRequestCounter counter)
+    private readonly EngineMetrics _metrics;
+
+    public EngineQueues(StorageOptions storage, EngineOptions options, TimeProvider time, StorageRequestCounter counter, EngineMetrics metrics)
     {
         _time = time;
+        _metrics = metrics;
         var clientOptions = storage.Apply(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, counter);
         var service = new QueueServiceClient(storage.ConnectionString, clientOptions);
         Wakes = service.GetQueueClient(options.QueuePrefix + WakesQueue);
@@ -63,10 +66,13 @@ internal sealed class EngineQueues
     /// Wakes a campaign's orchestration (after an operator action, contacts added or removed, a settings edit), or
     /// starts it if it is not running. The message's due time is when it becomes visible.
     /// </summary>
-    public Task WakeAsync(string account, string campaign, string reason, CancellationToken cancellationToken, TimeSpan? after = null) =>
-        Wakes.SendMessageAsync(
+    public Task WakeAsync(string account, string campaign, string reason, CancellationToken cancellationToken, TimeSpan? after = null)
+    {
+        Interlocked.Increment(ref _metrics.WakesAsked);
+        return Wakes.SendMessageAsync(
             JsonSerializer.Serialize(new WakeMessage(account, campaign, reason, _time.GetUtcNow() + (after ?? TimeSpan.Zero)), Json),
             visibilityTimeout: after, cancellationToken: cancellationToken);
+    }
 
     /// <summary>How long a result's wake-up waits, so that the results of that moment share one look at the campaign.</summary>
     public static readonly TimeSpan WakeWindow = TimeSpan.FromSeconds(1); // queue visibility delays are whole seconds
@@ -84,7 +90,11 @@ internal sealed class EngineQueues
         var elapsedMs = Environment.TickCount64;
         if (_pendingWake.TryGetValue(campaign, out var pending) && now < pending.Due
             && elapsedMs - pending.SentAtMs < WakeWindow.TotalMilliseconds * 0.8)
+        {
+            Interlocked.Increment(ref _metrics.WakesAsked);
+            Interlocked.Increment(ref _metrics.WakesFolded);
             return;
+        }
         _pendingWake[campaign] = (now + WakeWindow, elapsedMs);
         await WakeAsync(account, campaign, reason, cancellationToken, WakeWindow);
     }

@@ -49,6 +49,7 @@ internal static class CampaignServices
         services.AddSingleton<AgentPools>();
         services.AddSingleton<CampaignEngine>();
         services.AddSingleton<CampaignInstances>();
+        services.AddSingleton<EngineMetrics>();
         services.AddSingleton<SimulatedVoiceAgent>();
         services.AddHttpClient<HttpVoiceAgent>();
         services.AddSingleton<IVoiceAgent>(sp =>

@@ -32,7 +32,7 @@ public sealed class DurableFunctionsExtension : IFunctionsHostExtension
 
     public DurableFunctionsExtension() =>
         _hub = new Lazy<DurableTaskHub>(() => new DurableTaskHub(Host.Settings, Host.HostJson, Host.HostId,
-            _loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
+            _loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, Host.StorageRequests));
 
     private FunctionsHost Host => _host ?? throw new InvalidOperationException("The Durable Functions extension is not attached to a host yet.");
 

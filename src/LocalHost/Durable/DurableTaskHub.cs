@@ -23,15 +23,21 @@ public sealed partial class DurableTaskHub
     private readonly object _gate = new();
     private Task? _running;
 
-    public DurableTaskHub(AppSettings settings, HostJson hostJson, string hostId, ILoggerFactory loggers)
+    public DurableTaskHub(AppSettings settings, HostJson hostJson, string hostId, ILoggerFactory loggers, StorageRequestTally? storageRequests = null)
     {
+        var connection = settings.Connection(hostJson.DurableTask.ConnectionName);
         _settings = hostJson.DurableTask with { HubName = settings.Resolve(hostJson.DurableTask.HubName) };
         _loggers = loggers;
         _log = loggers.CreateLogger<DurableTaskHub>();
         Service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = _settings.HubName,
-            StorageAccountClientProvider = new StorageAccountClientProvider(settings.Connection(_settings.ConnectionName)),
+            StorageAccountClientProvider = storageRequests is null
+                ? new StorageAccountClientProvider(connection)
+                : new StorageAccountClientProvider( // the same clients, with the host's tally in their pipelines
+                    StorageServiceClientProvider.ForBlob(connection, storageRequests.Apply(new Azure.Storage.Blobs.BlobClientOptions())),
+                    StorageServiceClientProvider.ForQueue(connection, storageRequests.Apply(new Azure.Storage.Queues.QueueClientOptions())),
+                    StorageServiceClientProvider.ForTable(connection, storageRequests.Apply(new Azure.Data.Tables.TableClientOptions()))),
             PartitionCount = _settings.PartitionCount,
             MaxQueuePollingInterval = _settings.MaxQueuePollingInterval,
             ControlQueueBatchSize = _settings.ControlQueueBatchSize,

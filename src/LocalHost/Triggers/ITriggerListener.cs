@@ -14,7 +14,8 @@ public interface ITriggerListener
 }
 
 /// <summary>What every listener may use: settings for binding expressions and connections, host.json, the dispatcher.</summary>
-public sealed record TriggerContext(AppSettings Settings, HostJson HostJson, InvocationDispatcher Dispatcher, string HostId, TimeProvider Time, ILoggerFactory Loggers);
+public sealed record TriggerContext(AppSettings Settings, HostJson HostJson, InvocationDispatcher Dispatcher, string HostId, TimeProvider Time, ILoggerFactory Loggers,
+    StorageRequestTally? StorageRequests = null);
 
 /// <summary>
 /// Makes the listener for a trigger type. The host asks each provider in turn; the first that knows the binding wins.

@@ -64,7 +64,7 @@ public sealed class InProcessFunctionsApp : IAsyncDisposable
     /// </summary>
     public static async Task<InProcessFunctionsApp> StartAsync(
         string storage, IReadOnlyDictionary<string, string?> settings, string hostId, Action<IServiceCollection>? configureWorker = null,
-        LogLevel logLevel = LogLevel.Warning)
+        LogLevel logLevel = LogLevel.Warning, StorageRequestTally? hostStorageRequests = null)
     {
         // Where the worker finds its generated startup code (function metadata, executor, extensions).
         Assembly.SetEntryAssembly(typeof(CampaignsWorker).Assembly);
@@ -83,6 +83,7 @@ public sealed class InProcessFunctionsApp : IAsyncDisposable
             BlobScanInterval = TimeSpan.FromMilliseconds(200),
             GracePeriod = TimeSpan.FromSeconds(5),
             ConfigureLogging = logging => logging.SetMinimumLevel(logLevel),
+            StorageRequests = hostStorageRequests,
         });
         var starting = host.StartAsync(CancellationToken.None);
         IHost? worker = null;

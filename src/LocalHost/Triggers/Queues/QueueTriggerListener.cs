@@ -33,6 +33,7 @@ public sealed partial class QueueTriggerListener : ITriggerListener
         _settings = context.HostJson.Queues;
         var name = context.Settings.Resolve(function.Property("queueName") ?? throw new InvalidDataException($"{function.Name}: queueTrigger without queueName")).ToLowerInvariant();
         var options = new QueueClientOptions { MessageEncoding = _settings.Base64 ? QueueMessageEncoding.Base64 : QueueMessageEncoding.None };
+        context.StorageRequests?.Apply(options);
         var connection = context.Settings.Connection(function.Property("connection"));
         _queue = new QueueClient(connection, name, options);
         _poison = new QueueClient(connection, name + "-poison", options);
