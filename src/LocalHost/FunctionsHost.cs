@@ -55,7 +55,7 @@ public sealed partial class FunctionsHost : IAsyncDisposable
         if (options.StorageConnectionString is { } storage)
             overrides.TryAdd("AzureWebJobsStorage", storage);
         Settings = AppSettings.Load(options.AppDirectory, overrides, options.IncludeEnvironment);
-        HostJson = HostJson.Load(options.HostJsonPath ?? Path.Combine(options.AppDirectory, "host.json"));
+        HostJson = HostJson.Load(options.HostJsonPath ?? Path.Combine(options.AppDirectory, "host.json"), Settings.Values);
         HostId = options.HostId ?? Settings["AzureFunctionsWebHost__hostid"] ?? DefaultHostId(options.AppDirectory);
         Port = options.Port == 0 ? FreePort() : options.Port;
         GrpcPort = FreePort();

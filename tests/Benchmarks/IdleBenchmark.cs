@@ -16,7 +16,7 @@ internal static class IdleBenchmark
 {
     public static async Task RunAsync(string connection)
     {
-        var campaigns = Sizes.Pick(1_000, 20);
+        var campaigns = int.TryParse(Environment.GetEnvironmentVariable("IDLE_CAMPAIGNS"), out var given) ? given : Sizes.Pick(1_000, 20);
         var window = TimeSpan.FromSeconds(Sizes.Pick(300, 20));
         var (app, client, prefix, _) = await StartAppAsync(connection, new() { ["Simulator:CallSeconds"] = "0" });
         await Task.Delay(TimeSpan.FromSeconds(Sizes.Pick(30, 5))); // listeners and partition leases settle after the start

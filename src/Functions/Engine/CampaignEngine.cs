@@ -59,7 +59,7 @@ internal sealed partial class CampaignEngine(
         // A list-fed campaign's next look at its next dialer tick: wake-ups before it change nothing (a result, an edit).
         var atTick = stored.Campaign.Dialer is { } dialer && next is { } at && at <= Now + dialer.DialerInterval;
         LogLook(campaignId, ended ? "ended" : next?.ToString() ?? "an event");
-        return new LookAnswer(ended, ended ? null : sleep, started.ToDateTimeOffset(), atTick);
+        return new LookAnswer(ended, ended ? null : sleep, started.ToDateTimeOffset(), atTick && !ended, next?.ToDateTimeOffset());
     }
 
     /// <summary>
@@ -164,10 +164,12 @@ internal sealed partial class CampaignEngine(
             // Calls in progress: their results nudge the campaign, and the heartbeat is the safety net; only what falls
             // due before the heartbeat needs reading.
             var heartbeat = Now + Duration.FromSeconds(options.HeartbeatSeconds);
-            next = await shards.NextDueWithinAsync(stored.Campaign.Id, stored.ContactShards, now, heartbeat, cancellationToken) ?? heartbeat;
+            next = await shards.NextDueWithinAsync(stored.Campaign.Id, stored.ContactShards, now, heartbeat, cancellationToken) is { } due
+                ? Gathered(due)
+                : heartbeat;
         }
         else
-            next = await NextDueAsync(stored, now, cancellationToken);
+            next = await NextDueAsync(stored, now, cancellationToken) is { } due ? Gathered(due) : null;
         if (schedule is not null)
             next = Min(next, schedule.EndInstant);
         return (stored, next);
@@ -219,6 +221,12 @@ internal sealed partial class CampaignEngine(
     }
 
     private static Instant? Min(Instant? a, Instant b) => a is null || b < a ? b : a;
+
+    /// <summary>
+    /// The look for a contact falling due comes <see cref="EngineOptions.GatherMilliseconds"/> after it, never before (a
+    /// retry interval is a minimum), so that contacts falling due close together share one look.
+    /// </summary>
+    private Instant Gathered(Instant due) => due + Duration.FromMilliseconds(options.GatherMilliseconds);
 
     private async Task<StoredCampaign> ChangeStatusAsync(StoredCampaign stored, CampaignTrigger trigger, CancellationToken cancellationToken)
     {

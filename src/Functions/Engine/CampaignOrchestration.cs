@@ -11,9 +11,10 @@ public sealed record CampaignLoop(string Account, string Campaign);
 /// the orchestration ends), how long to sleep before the next look (null: until an event wakes it), when the look
 /// started on the app's clock (a wake-up about a change made before that instant was seen by the look), and whether
 /// wake-ups wait for the next look (<see cref="WakesWait"/>: a list-fed campaign dials only at its dialer_interval
-/// ticks, so while its next look is such a tick a call result or a settings edit changes nothing before it).
+/// ticks, so while its next look is such a tick a call result or a settings edit changes nothing before it; only a
+/// wake-up due at or after <see cref="NextLookAt"/>, the tick on the app's clock, is let through).
 /// </summary>
-public sealed record LookAnswer(bool Ended, double? SleepSeconds, DateTimeOffset StartedAt, bool WakesWait = false);
+public sealed record LookAnswer(bool Ended, double? SleepSeconds, DateTimeOffset StartedAt, bool WakesWait = false, DateTimeOffset? NextLookAt = null);
 
 /// <summary>
 /// An event that wakes a campaign's orchestration: an operator action, contacts added or removed, a settings edit,
@@ -66,16 +67,15 @@ public sealed class CampaignOrchestration(IServiceProvider services)
         var timer = answer.SleepSeconds is { } seconds
             ? context.CreateTimer(TimeSpan.FromSeconds(Math.Max(0, seconds)), sleeping.Token)
             : null;
-        while (!(answer.WakesWait && timer is not null))
+        while (true)
         {
             var wake = context.WaitForExternalEvent<Wake>(WakeEvent, sleeping.Token);
             if (timer is not null && await Task.WhenAny(timer, wake) == timer)
                 break;
-            if ((await wake).At >= answer.StartedAt)
-                break; // a change the last look may not have seen
+            var at = (await wake).At;
+            if (answer.WakesWait ? at >= answer.NextLookAt : at >= answer.StartedAt)
+                break; // a change the last look may not have seen; or, waiting for a dialer tick, the tick has come
         }
-        if (timer is not null && answer.WakesWait)
-            await timer; // the next dialer tick sees every change made before it
         sleeping.Cancel();
         context.ContinueAsNew(loop); // wake-ups not yet received are kept for the next generation
     }

@@ -18,6 +18,14 @@ internal sealed class EngineOptions
     /// </summary>
     public int MaxLookSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// How long after a contact falls due (a retry, a legal window opening) the look for it comes, so that contacts
+    /// falling due close together share one look, that is one orchestration generation (about twenty storage requests
+    /// of the task hub), instead of one each. Default 1,000 ms: results arriving over a second make their retries fall
+    /// due over a second. Never earlier than due: a retry interval is a minimum. 0 looks at the due instant.
+    /// </summary>
+    public int GatherMilliseconds { get; set; } = 1000;
+
     /// <summary>Longest sleep between two looks at a running campaign, whatever else happens. Default 60 s.</summary>
     public int HeartbeatSeconds { get; set; } = 60;
 

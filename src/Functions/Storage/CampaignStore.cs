@@ -70,8 +70,12 @@ internal sealed class CampaignStore(CampaignTables tables, IOutboxSignal outbox)
             var response = await outbox.SubmitAsync(tables.Campaigns, OutboxTable.Campaigns, actions, cancellationToken);
             return (new StoredCampaign(accountId, campaign, contactShards, response.Value[0].Headers.ETag ?? default) { Engine = engine }, null);
         }
-        catch (TableTransactionFailedException ex) when (ex.Status == 409 && idempotencyKeyHash is not null)
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
         {
+            if (await WrittenByThisRequestAsync(accountId, campaign, cancellationToken) is { } ours)
+                return (ours, null); // a retried transaction whose first try was committed
+            if (idempotencyKeyHash is null)
+                throw;
             var existing = await tables.Campaigns.GetEntityIfExistsAsync<TableEntity>(
                 accountId, IdempotencyPrefix + idempotencyKeyHash, cancellationToken: cancellationToken);
             if (existing.HasValue && existing.Value!.GetString("CampaignId") is { } id)
@@ -106,8 +110,21 @@ internal sealed class CampaignStore(CampaignTables tables, IOutboxSignal outbox)
         }
         catch (TableTransactionFailedException ex) when (ex.Status == 409)
         {
-            return null;
+            // Either the slug is taken, or this very transaction was committed by a try the client gave up on.
+            return await WrittenByThisRequestAsync(accountId, campaign, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// The campaign row of <paramref name="campaign"/> when it exists already: the insert that answered 409 was a retry
+    /// of a transaction whose first try was committed while the client stopped waiting (storage slower than the
+    /// network timeout; the SDK then sends the same transaction again). Ids carry 36 random bits per millisecond, and the
+    /// creation instant must match too, so such a row can only be this request's own.
+    /// </summary>
+    private async Task<StoredCampaign?> WrittenByThisRequestAsync(string accountId, Campaign campaign, CancellationToken cancellationToken)
+    {
+        var row = await tables.Campaigns.GetEntityIfExistsAsync<TableEntity>(accountId, campaign.Id, cancellationToken: cancellationToken);
+        return row.HasValue && row.Value!.GetDateTimeOffset("CreatedAt") == campaign.CreatedAt.ToDateTimeOffset() ? FromEntity(row.Value) : null;
     }
 
     /// <summary>The campaign a slug names in an account, if any.</summary>

@@ -40,7 +40,10 @@ internal sealed class ListStore(CampaignTables tables)
         }
         catch (TableTransactionFailedException ex) when (ex.Status == 409)
         {
-            return false;
+            // The slug is taken, unless this very transaction was committed by a try the client gave up on (storage
+            // slower than the network timeout, then the SDK's retry): the list row with this new uuid is then ours.
+            return await tables.Lists.GetEntityIfExistsAsync<TableEntity>(list.AccountId, ListPrefix + list.Id, cancellationToken: cancellationToken)
+                is { HasValue: true };
         }
     }
 

@@ -14,12 +14,20 @@ public sealed record HostJson(TimeSpan FunctionTimeout, string RoutePrefix, Queu
 
     public static HostJson Default { get; } = new(DefaultFunctionTimeout, "api", QueueSettings.Default, DurableTaskSettings.Default);
 
-    public static HostJson Load(string path)
+    /// <summary>
+    /// Reads host.json, then applies the app settings named <c>AzureFunctionsJobHost__{path}</c> (or with ':'), which
+    /// override any host.json value in the Functions host too (for example
+    /// <c>AzureFunctionsJobHost__extensions__durableTask__storageProvider__maxQueuePollingInterval</c>). A setting's value
+    /// becomes a number or a boolean when it reads as one, a string otherwise.
+    /// </summary>
+    public static HostJson Load(string path, IReadOnlyDictionary<string, string>? settings = null)
     {
-        if (!File.Exists(path))
+        var root = (File.Exists(path)
+            ? JsonNode.Parse(File.ReadAllText(path), documentOptions: new() { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })
+            : null) as JsonObject ?? new JsonObject();
+        var overridden = ApplyOverrides(root, settings ?? new Dictionary<string, string>());
+        if (!File.Exists(path) && !overridden)
             return Default;
-        var root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new() { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })
-            ?? new JsonObject();
         var timeout = root["functionTimeout"]?.GetValue<string>() is { } t ? ParseTimeSpan(t) : DefaultFunctionTimeout;
         var prefix = root["extensions"]?["http"]?["routePrefix"]?.GetValue<string>() ?? "api";
         return new HostJson(timeout, prefix.Trim('/'), QueueSettings.From(root["extensions"]?["queues"]),
@@ -27,6 +35,45 @@ public sealed record HostJson(TimeSpan FunctionTimeout, string RoutePrefix, Queu
     }
 
     internal static TimeSpan ParseTimeSpan(string text) => TimeSpan.Parse(text, CultureInfo.InvariantCulture);
+
+    private const string OverridePrefix = "AzureFunctionsJobHost";
+
+    private static bool ApplyOverrides(JsonObject root, IReadOnlyDictionary<string, string> settings)
+    {
+        var any = false;
+        foreach (var (key, value) in settings)
+        {
+            var path = key.Replace(":", "__").Split("__");
+            if (path.Length < 2 || !path[0].Equals(OverridePrefix, StringComparison.OrdinalIgnoreCase))
+                continue;
+            var node = root;
+            foreach (var name in path[1..^1])
+                node = Child(node, name);
+            node[Existing(node, path[^1])] = Typed(value);
+            any = true;
+        }
+        return any;
+    }
+
+    /// <summary>The object under <paramref name="name"/>, matched without regard to case as the host's configuration does; made if missing.</summary>
+    private static JsonObject Child(JsonObject node, string name)
+    {
+        var key = Existing(node, name);
+        if (node[key] is JsonObject child)
+            return child;
+        var made = new JsonObject();
+        node[key] = made;
+        return made;
+    }
+
+    private static string Existing(JsonObject node, string name) =>
+        node.Select(p => p.Key).FirstOrDefault(k => k.Equals(name, StringComparison.OrdinalIgnoreCase)) ?? name;
+
+    /// <summary>Parsed as JSON when it is a number or a boolean (so the readers' GetValue&lt;int&gt; works), a string otherwise.</summary>
+    private static JsonNode Typed(string value) =>
+        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _) ? JsonNode.Parse(value)!
+        : bool.TryParse(value, out var flag) ? JsonNode.Parse(flag ? "true" : "false")!
+        : JsonValue.Create(value);
 }
 
 /// <summary>host.json <c>extensions.queues</c>; the blob trigger's retries use the same MaxDequeueCount, as in Azure.</summary>

@@ -64,7 +64,8 @@ public class AppFixture : IAsyncLifetime
         InProcessFunctionsApp.StartAsync(AppStorageConnectionString, Settings, hostId: Prefix, services =>
         {
             services.AddSingleton<TimeProvider>(Clock);
-            services.AddHostedService(sp => new FakeClockWakeups(Clock, sp.GetRequiredService<global::Campaigns.Functions.Engine.CampaignInstances>()));
+            services.AddHostedService(sp => new FakeClockWakeups(Clock, sp.GetRequiredService<global::Campaigns.Functions.Engine.CampaignInstances>(),
+                sp.GetRequiredService<global::Campaigns.Functions.Engine.EngineOptions>()));
             ConfigureWorker(services);
         });
 

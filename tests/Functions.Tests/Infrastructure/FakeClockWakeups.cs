@@ -9,9 +9,11 @@ namespace Campaigns.Functions.Tests.Infrastructure;
 /// woken, as their durable timers would wake them had that much real time passed. A campaign's orchestration sleeps on a
 /// durable timer in real time, for as long as its activity answered on the app's clock (mapped onto the
 /// orchestration's clock); a test that jumps the app's clock by an hour does not wait an hour. Polls the clock every
-/// 100 ms and does nothing while it stands still.
+/// 100 ms and does nothing while it stands still. A look planned for a contact's due instant plus the gathering delay
+/// (<see cref="EngineOptions.GatherMilliseconds"/>) counts as come once the clock reaches the due instant, so a test
+/// moves the clock by a retry interval exactly, as a user would reason about it.
 /// </summary>
-internal sealed class FakeClockWakeups(FakeTimeProvider clock, CampaignInstances instances) : BackgroundService
+internal sealed class FakeClockWakeups(FakeTimeProvider clock, CampaignInstances instances, EngineOptions options) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -25,7 +27,7 @@ internal sealed class FakeClockWakeups(FakeTimeProvider clock, CampaignInstances
             seen = now;
             try
             {
-                await instances.WakeOverdueAsync(NodaTime.Duration.Zero, stoppingToken);
+                await instances.WakeOverdueAsync(NodaTime.Duration.FromMilliseconds(-options.GatherMilliseconds), stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

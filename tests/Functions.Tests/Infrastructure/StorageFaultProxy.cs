@@ -41,6 +41,15 @@ public sealed class StorageFaultProxy : IAsyncDisposable
     /// <summary>Lets the next <paramref name="requests"/> requests through, then applies <see cref="Fault"/>.</summary>
     public void PassFirst(int requests) => Volatile.Write(ref _passLeft, requests);
 
+    /// <summary>
+    /// The next request whose body contains <paramref name="marker"/> (a table name in a batch, say) reaches Azurite and
+    /// is committed, but its answer is held until the client gives up, once: storage slower than the client's network
+    /// timeout, after which the SDK sends the same request again.
+    /// </summary>
+    public void LoseAnswerOnce(string marker) => Volatile.Write(ref _loseAnswerTo, marker);
+
+    private string? _loseAnswerTo;
+
     public void Heal()
     {
         Fault = StorageFault.None;
@@ -86,7 +95,17 @@ public sealed class StorageFaultProxy : IAsyncDisposable
             return;
         }
         using var request = new HttpRequestMessage(new HttpMethod(http.Request.Method), new Uri(upstream, http.Request.Path + http.Request.QueryString));
-        if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+        var loseAnswer = false;
+        if (Volatile.Read(ref _loseAnswerTo) is { } marker && (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0))
+        {
+            var body = new MemoryStream();
+            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
+            loseAnswer = System.Text.Encoding.UTF8.GetString(body.GetBuffer(), 0, (int)body.Length).Contains(marker, StringComparison.Ordinal)
+                && Interlocked.CompareExchange(ref _loseAnswerTo, null, marker) == marker;
+            body.Position = 0;
+            request.Content = new StreamContent(body);
+        }
+        else if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)
             request.Content = new StreamContent(http.Request.Body);
         foreach (var (name, values) in http.Request.Headers)
         {
@@ -96,6 +115,13 @@ public sealed class StorageFaultProxy : IAsyncDisposable
                 request.Content?.Headers.TryAddWithoutValidation(name, values.ToArray());
         }
         using var response = await _upstream.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, http.RequestAborted);
+        if (loseAnswer)
+        {
+            Interlocked.Increment(ref _faulted);
+            try { await Task.Delay(Timeout.Infinite, http.RequestAborted); } // committed; the answer never comes
+            catch (OperationCanceledException) { }
+            return;
+        }
         http.Response.StatusCode = (int)response.StatusCode;
         foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
         {

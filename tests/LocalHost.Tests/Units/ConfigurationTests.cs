@@ -16,6 +16,22 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public void HostJson_AzureFunctionsJobHost_settings_override_its_values_as_in_the_Functions_host()
+    {
+        var path = Path.GetTempFileName();
+        File.WriteAllText(path, """{"extensions":{"durableTask":{"hubName":"Hub","storageProvider":{"partitionCount":4,"maxQueuePollingInterval":"00:00:01"}}}}""");
+        var host = HostJson.Load(path, new Dictionary<string, string>
+        {
+            ["AzureFunctionsJobHost__extensions__durableTask__storageProvider__maxQueuePollingInterval"] = "00:00:30",
+            ["AzureFunctionsJobHost:Extensions:DurableTask:StorageProvider:PartitionCount"] = "2", // another case, ':' as separator
+            ["AzureFunctionsJobHost__extensions__queues__batchSize"] = "8", // a section host.json does not have
+            ["SomethingElse__extensions__queues__batchSize"] = "1",
+        });
+        Assert.Equal(("Hub", 2, TimeSpan.FromSeconds(30)), (host.DurableTask.HubName, host.DurableTask.PartitionCount, host.DurableTask.MaxQueuePollingInterval));
+        Assert.Equal(8, host.Queues.BatchSize);
+    }
+
+    [Fact]
     public void HostJson_Missing_UsesTheFunctionsHostDefaults() =>
         Assert.Equal(("api", QueueSettings.Default), (HostJson.Load("/no/such/host.json").RoutePrefix, HostJson.Load("/no/such/host.json").Queues));
 
