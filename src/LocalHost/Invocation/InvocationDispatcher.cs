@@ -42,6 +42,7 @@ public sealed partial class InvocationDispatcher(
 
     private readonly object _gate = new();
     private int _inFlight;
+    private long _started;
     private bool _draining;
     private TaskCompletionSource? _drained;
 
@@ -49,6 +50,9 @@ public sealed partial class InvocationDispatcher(
 
     /// <summary>Invocations started and not yet settled.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Invocations started since the host started: lets a test tell that nothing ran between two looks.</summary>
+    public long Started => Interlocked.Read(ref _started);
 
     /// <summary>
     /// Sends <paramref name="request"/> to the ready worker (waiting for one if it is restarting) and waits for its
@@ -182,6 +186,7 @@ public sealed partial class InvocationDispatcher(
             if (_draining)
                 return false;
             _inFlight++;
+            _started++;
             return true;
         }
     }

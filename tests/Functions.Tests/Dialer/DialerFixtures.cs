@@ -97,16 +97,25 @@ internal sealed class DialerCampaign
     /// <summary>
     /// The campaign's next look (if any) is after the clock's time, and every wake-up, result and Durable message sent
     /// so far has been handled: none visible on the engine's queues or the task hub's control and work-item queues,
-    /// none in the local host's hands. Read twice, half a second apart, as a message may be between a queue and an
-    /// invocation (the Durable dispatcher reads an orchestration's history before it invokes the worker).
+    /// none in the local host's hands. It must hold at four successive polls with no invocation started in between, as
+    /// a message may be between a queue and an invocation (the Durable dispatcher reads an orchestration's history
+    /// before it invokes the worker): the gap is the poll interval of <see cref="Eventually"/>, not a sleep here.
     /// </summary>
     private async Task<bool> SettledAsync()
     {
-        if (!await QuietAsync())
-            return false;
-        await Task.Delay(500);
-        return await QuietAsync();
+        var started = _app.App.Host.Invocations.Started;
+        var quiet = await QuietAsync();
+        _quietPolls = quiet && _quietSince == started ? _quietPolls + 1 : 0;
+        _quietSince = quiet ? started : null;
+        return _quietPolls >= QuietPollsToSettle;
     }
+
+    /// <summary>Quiet polls in a row, after the first, that settle the campaign (about 200 ms at Eventually's pace).</summary>
+    private const int QuietPollsToSettle = 3;
+
+    /// <summary>The host's started-invocation count at the last quiet poll, if the last poll was quiet.</summary>
+    private long? _quietSince;
+    private int _quietPolls;
 
     private async Task<bool> QuietAsync()
     {

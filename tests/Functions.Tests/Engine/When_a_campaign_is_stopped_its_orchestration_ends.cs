@@ -24,7 +24,8 @@ public sealed class When_a_campaign_is_stopped_its_orchestration_ends(LongCallsF
 
         Assert.Equal(System.Net.HttpStatusCode.OK, (await client.PatchAsync(id, "pause")).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.OK, (await client.PatchAsync(id, "resume")).StatusCode);
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        var queues = app.Service<EngineQueues>();
+        await Eventually.UntilAsync(async () => (await queues.Wakes.GetPropertiesAsync()).Value.ApproximateMessagesCount, n => n == 0, "both wake-ups are forwarded");
         Assert.Equal("Running", await TaskHubRows.StatusAsync(app, instance));
 
         Assert.Equal(System.Net.HttpStatusCode.OK, (await client.PatchAsync(id, "stop")).StatusCode);

@@ -23,7 +23,6 @@ public sealed class When_an_orchestration_is_lost_the_sweep_starts_it_again(Inst
         var campaigns = app.Service<CampaignStore>();
         var stored = (await campaigns.GetAsync(account, id, CancellationToken.None))!;
         await campaigns.ReplaceAsync(stored, stored.Campaign.Apply(CampaignTrigger.Start, NodaTime.Instant.FromDateTimeOffset(app.Clock.GetUtcNow())), CancellationToken.None);
-        await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Null(await TaskHubRows.StatusAsync(app, CampaignOrchestration.InstanceId(id)));
         Assert.Equal(0, (await Scenario.CampaignAsync(client, id))["calls_made"]!.GetValue<int>());
 
