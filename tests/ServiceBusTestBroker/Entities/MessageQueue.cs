@@ -1,3 +1,5 @@
+using Campaigns.Testing.ServiceBus;
+
 namespace Campaigns.Testing.ServiceBus.Entities;
 
 /// <summary>What a settlement by lock token came to.</summary>
