@@ -15,7 +15,8 @@ namespace Campaigns.Testing.ServiceBus.Amqp;
 /// Settlements arrive as dispositions that the SDK sends unsettled and then waits for the broker's own: accepted is
 /// complete, modified is abandon (modified with undeliverable-here is defer, not emulated), rejected is dead-letter
 /// (the reason and description in the error's info as DeadLetterReason and DeadLetterErrorDescription), released is a
-/// give-back without a delivery counted. The answer is the same outcome, or rejected with
+/// give-back without a delivery counted. The answer is the same outcome (for a dead-letter, rejected without an
+/// error: the SDK takes any rejected-with-error answer as a failed settlement), or rejected with
 /// <c>com.microsoft:message-lock-lost</c> if the lock has ended.
 /// </para>
 /// <para>
@@ -71,7 +72,7 @@ internal sealed class OutboundLink : LinkEndpoint
             Accepted => (_queue.Complete(token), state),
             Modified { UndeliverableHere: true } => (SettleResult.Done, Refusal(ErrorCode.NotImplemented, "Deferral is not emulated by this test broker.")),
             Modified modified => (_queue.Abandon(token, ToProperties(modified.MessageAnnotations)), state),
-            Rejected rejected => (DeadLetter(token, rejected.Error), state),
+            Rejected rejected => (DeadLetter(token, rejected.Error), new Rejected()), // an error in the answer would read as a failure
             Released => (_queue.Release(token), state),
             _ => (SettleResult.Done, Refusal(ErrorCode.NotImplemented, $"Outcome {state} is not emulated by this test broker.")),
         };
