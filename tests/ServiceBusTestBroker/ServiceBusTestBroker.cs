@@ -37,9 +37,9 @@ public sealed class ServiceBusTestBroker : IDisposable
     private readonly EntityRegistry _entities;
     private readonly ManagementNode _management;
     private readonly BrokerLinkProcessor _links;
-    private readonly LockTokenTagger _tagger = new();
     private readonly TimeProvider _time;
     private ContainerHost? _host;
+    private BrokerRun _run = BrokerRun.Stopped();
     private ITimer? _sweep;
 
     /// <param name="port">The loopback port to listen on; 0 picks a free one, kept across <see cref="Stop"/> and <see cref="Start"/>.</param>
@@ -117,14 +117,17 @@ public sealed class ServiceBusTestBroker : IDisposable
             if (_host is not null)
                 throw new InvalidOperationException("The broker is running already.");
 
+            var run = new BrokerRun();
             var host = new ContainerHost(new Address($"amqp://127.0.0.1:{Port}"));
             var listener = host.Listeners[0];
             listener.SASL.EnableMechanism((Symbol)"MSSBCBS", SaslProfile.External); // the SDK's only mechanism: accept, then require $cbs tokens
             listener.SASL.EnableAnonymousMechanism = true; // plain AMQP clients, who put tokens the same way
-            listener.HandlerFactory = _ => _tagger;
+            listener.HandlerFactory = _ => run.NewConnectionHandler();
             host.RegisterLinkProcessor(_links);
+            _links.CurrentRun = run;
             host.Open();
             _host = host;
+            _run = run;
             _sweep = _time.CreateTimer(_ => ExpireLocks(), null, SweepInterval, SweepInterval);
         }
 
@@ -144,6 +147,7 @@ public sealed class ServiceBusTestBroker : IDisposable
 
             _sweep?.Dispose();
             _sweep = null;
+            _run.Stop();
             _host.Close();
             _host = null;
         }

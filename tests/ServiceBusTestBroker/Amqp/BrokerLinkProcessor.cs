@@ -23,6 +23,9 @@ internal sealed class BrokerLinkProcessor(
     private static readonly Symbol SessionFilter = "com.microsoft:session-filter";
     private readonly RequestResponseLinks _requestResponse = new();
 
+    /// <summary>The broker's current run (from one start to its stop), which the links attached in it belong to.</summary>
+    public BrokerRun CurrentRun { get; set; } = BrokerRun.Stopped();
+
     public void Process(AttachContext attachContext)
     {
         try
@@ -65,7 +68,7 @@ internal sealed class BrokerLinkProcessor(
                 ?? throw (entities.FindSource(address.Path) is null
                     ? NotFound(address.Path)
                     : new BrokerException(ErrorCode.NotAllowed, $"Cannot send to '{address.Path}': send to its queue or topic."));
-            context.Complete(new InboundLink(target, maxMessageSize), 200);
+            context.Complete(new InboundLink(target, maxMessageSize, CurrentRun), 200);
         }
         else
         {
@@ -75,7 +78,7 @@ internal sealed class BrokerLinkProcessor(
                 ?? throw (entities.FindTarget(address.Path) is null
                     ? NotFound(address.Path)
                     : new BrokerException(ErrorCode.NotAllowed, $"Cannot receive from topic '{address.Path}': receive from one of its subscriptions."));
-            context.Complete(new OutboundLink(context.Link, queue), 0);
+            context.Complete(new OutboundLink(context.Link, queue, CurrentRun), 0);
         }
     }
 

@@ -10,10 +10,13 @@ namespace Campaigns.Testing.ServiceBus.Amqp;
 /// accepted, so the SDK's send returns only once the messages are in the store; a refusal is a rejected outcome with
 /// the error the SDK turns into its exception (e.g. amqp:not-implemented for a scheduled message).
 /// </summary>
-internal sealed class InboundLink(ISendTarget target, int maxMessageSize) : LinkEndpoint
+internal sealed class InboundLink(ISendTarget target, int maxMessageSize, BrokerRun run) : LinkEndpoint
 {
     public override void OnMessage(MessageContext messageContext)
     {
+        if (run.IsStopped)
+            return; // arrived on a connection the stop is tearing down: not stored, not answered
+
         try
         {
             var messages = WireMessages.Unbatch(messageContext.Message);

@@ -1,6 +1,5 @@
 using Amqp;
 using Amqp.Framing;
-using Amqp.Handler;
 using Amqp.Listener;
 using Amqp.Types;
 using Campaigns.Testing.ServiceBus.Entities;
@@ -40,9 +39,12 @@ internal sealed class OutboundLink : LinkEndpoint
     private int _pumping;
     private volatile bool _closed;
 
-    public OutboundLink(ListenerLink link, MessageQueue queue)
+    private readonly BrokerRun _run;
+
+    public OutboundLink(ListenerLink link, MessageQueue queue, BrokerRun run)
     {
         _link = link;
+        _run = run;
         _queue = queue;
         _receiveAndDelete = link.SettleOnSend;
         _queue.MessagesAvailable += SchedulePump;
@@ -59,6 +61,8 @@ internal sealed class OutboundLink : LinkEndpoint
 
     public override void OnDisposition(DispositionContext dispositionContext)
     {
+        if (_run.IsStopped)
+            return; // every lock ended when the broker stopped; the client gets no answer, as from a broker that is down
         var message = dispositionContext.Message;
         if (WireMessages.LockTokenOf(message) is not { } token)
             return;
@@ -129,7 +133,7 @@ internal sealed class OutboundLink : LinkEndpoint
 
     private void Pump()
     {
-        while (!_closed)
+        while (!_closed && !_run.IsStopped)
         {
             lock (_creditGate)
             {
@@ -146,7 +150,7 @@ internal sealed class OutboundLink : LinkEndpoint
             }
         }
 
-        if (!_closed && _link.IsDraining)
+        if (!_closed && !_run.IsStopped && _link.IsDraining)
         {
             lock (_creditGate)
                 _credit = 0;
@@ -176,20 +180,5 @@ internal sealed class OutboundLink : LinkEndpoint
             _queue.Enqueue([stored]); // receive-and-delete: never sent, so not taken
             return false;
         }
-    }
-}
-
-/// <summary>
-/// Puts each peek-locked message's lock token in its delivery tag (16 bytes, <c>Guid.ToByteArray()</c> order),
-/// where the SDK reads <c>ServiceBusReceivedMessage.LockToken</c> from and which it settles by.
-/// </summary>
-internal sealed class LockTokenTagger : IHandler
-{
-    public bool CanHandle(EventId id) => id == EventId.SendDelivery;
-
-    public void Handle(Event protocolEvent)
-    {
-        if (protocolEvent.Context is IDelivery { Message: { } message } delivery && WireMessages.LockTokenOf(message) is { } token)
-            delivery.Tag = token.ToByteArray();
     }
 }

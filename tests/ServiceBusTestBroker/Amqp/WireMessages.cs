@@ -10,7 +10,7 @@ namespace Campaigns.Testing.ServiceBus.Amqp;
 /// and stamping what Service Bus adds to what receivers get. The SDK reads these, and only these, broker fields:
 /// <c>x-opt-sequence-number</c> (long), <c>x-opt-enqueued-time</c> and <c>x-opt-locked-until</c> (timestamps) in the
 /// message annotations, the header's delivery-count (the SDK adds one for a received message, none for a peeked one),
-/// and the lock token from a 16-byte delivery tag (see <see cref="LockTokenTagger"/>).
+/// and the lock token from a 16-byte delivery tag (see <see cref="BrokerRun"/>).
 /// </summary>
 internal static class WireMessages
 {
