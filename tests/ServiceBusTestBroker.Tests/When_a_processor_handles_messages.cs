@@ -5,7 +5,8 @@ namespace Campaigns.Testing.ServiceBus.Tests;
 
 /// <summary>
 /// <see cref="ServiceBusProcessor"/>, as the app's listeners use it: settlement after the handler, lock renewal
-/// through $management while a handler runs long, and the drain it sends when it stops.
+/// through $management while a handler runs long, and the drain it sends when it stops or closes: a broker that
+/// does not answer the drain makes StopProcessingAsync hang (these tests then fail on their time limits).
 /// </summary>
 public class When_a_processor_handles_messages
 {

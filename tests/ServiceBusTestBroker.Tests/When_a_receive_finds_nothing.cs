@@ -1,8 +1,8 @@
 namespace Campaigns.Testing.ServiceBus.Tests;
 
 /// <summary>
-/// A receive that times out leaves credit on its link, which the SDK then drains; the broker answers the drain by
-/// giving the credit up, so a message sent later is not locked away on a link that nobody is reading.
+/// A receive that times out may leave credit on its link; a message sent later must still reach a receiver that is
+/// reading, with its first delivery, not be locked away on the idle link.
 /// </summary>
 public class When_a_receive_finds_nothing
 {
