@@ -1,14 +1,13 @@
 using System.Collections.Concurrent;
-using System.Text;
-using Amqp;
-using Amqp.Framing;
+using Azure.Core.Amqp;
+using Azure.Messaging.ServiceBus;
 using Campaigns.Functions.Integration.ServiceBus;
 
 namespace Campaigns.Functions.Tests.ServiceBus;
 
 /// <summary>
 /// An inbox that records what it is handed. By message id: "invalid-..." is Invalid, "fail-once-..." throws the first
-/// time and is recorded the second, anything else is Recorded.
+/// time and is recorded the second, "fail-always-..." always throws, anything else is Recorded.
 /// </summary>
 internal sealed class TestInbox : ICallResultInbox
 {
@@ -24,7 +23,7 @@ internal sealed class TestInbox : ICallResultInbox
         var id = message.MessageId ?? "";
         Handed.Enqueue(message);
         var calls = _calls.AddOrUpdate(id, 1, (_, n) => n + 1);
-        if (id.StartsWith("fail-once", StringComparison.Ordinal) && calls == 1)
+        if (id.StartsWith("fail-always", StringComparison.Ordinal) || (id.StartsWith("fail-once", StringComparison.Ordinal) && calls == 1))
             throw new InvalidOperationException("storage is busy");
         Signal(id).TrySetResult();
         return Task.FromResult(id.StartsWith("invalid", StringComparison.Ordinal)
@@ -37,13 +36,17 @@ internal sealed class TestInbox : ICallResultInbox
 
     private TaskCompletionSource Signal(string id) => _recorded.GetOrAdd(id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
-    /// <summary>A call result message as a provider would send it: JSON in a Data section, with application properties.</summary>
-    public static Message Result(string id, bool asAmqpValue = false)
+    /// <summary>
+    /// A call result message as a provider would send it: JSON as the body (a Data section, or an AMQP value string as
+    /// some AMQP clients send), with application properties.
+    /// </summary>
+    public static ServiceBusMessage Result(string id, bool asAmqpValue = false)
     {
         var json = $$"""{"call_id":"{{id}}","status":"completed"}""";
-        var message = asAmqpValue ? new Message(json) : new Message { BodySection = new Data { Binary = Encoding.UTF8.GetBytes(json) } };
-        message.Properties = new Properties { MessageId = id };
-        message.ApplicationProperties = new ApplicationProperties();
+        var message = asAmqpValue
+            ? new ServiceBusMessage(new AmqpAnnotatedMessage(AmqpMessageBody.FromValue(json)))
+            : new ServiceBusMessage(BinaryData.FromString(json));
+        message.MessageId = id;
         message.ApplicationProperties["provider"] = "test";
         message.ApplicationProperties["attempt"] = 2;
         return message;

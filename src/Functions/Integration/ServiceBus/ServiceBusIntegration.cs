@@ -1,18 +1,34 @@
+using Azure.Messaging.ServiceBus;
+using Microsoft.Extensions.Azure;
+
 namespace Campaigns.Functions.Integration.ServiceBus;
 
-/// <summary>Registers the Service Bus (AMQP 1.0) side: the event publisher and the call-results listener.</summary>
+/// <summary>
+/// Registers the Service Bus side: one <see cref="ServiceBusClient"/> through Microsoft.Extensions.Azure's client
+/// factory (created at first use, disposed with the worker's container on shutdown, the SDK's event-source logs
+/// forwarded to the app's logging), the event publisher and the call-results receiver.
+/// </summary>
 internal static class ServiceBusIntegration
 {
     public static IServiceCollection AddServiceBusIntegration(this IServiceCollection services)
     {
         services.AddSingleton(sp => ServiceBusOptions.From(sp.GetRequiredService<IConfiguration>()));
-        // Wall time, not the app's TimeProvider: SAS token expiry and reconnect back-off are judged by the broker's
-        // real clock, and tests that fake the app's clock must not stall the broker connection.
-        services.AddSingleton(sp => new AmqpEventPublisher(
-            sp.GetRequiredService<ServiceBusOptions>(), TimeProvider.System, sp.GetRequiredService<ILogger<AmqpEventPublisher>>()));
-        services.AddSingleton<IEventPublisher>(sp => sp.GetRequiredService<AmqpEventPublisher>());
-        services.AddHostedService(sp => new CallResultsListener(
-            sp.GetRequiredService<ServiceBusOptions>(), sp, TimeProvider.System, sp.GetRequiredService<ILogger<CallResultsListener>>()));
+        services.AddAzureClients(azure => azure
+            .AddClient<ServiceBusClient, ServiceBusClientOptions>((_, credential, sp) =>
+            {
+                var options = sp.GetRequiredService<ServiceBusOptions>();
+                var connection = options.Connection
+                    ?? throw new InvalidOperationException("No ServiceBusConnection is configured: there is no Service Bus client.");
+                return connection.CreateClient(options.ClientOptions(), credential);
+            })
+            // Only a namespace connection uses it; building a credential opens nothing until a token is asked for.
+            .WithCredential(sp => sp.GetRequiredService<ServiceBusOptions>().Connection is { UsesTokenCredential: true } connection
+                ? connection.Credential()
+                : new Azure.Identity.DefaultAzureCredential()));
+        services.AddSingleton<IEventPublisher>(sp => new ServiceBusEventPublisher(
+            sp.GetRequiredService<ServiceBusOptions>(), sp.GetRequiredService<ServiceBusClient>, sp.GetRequiredService<ILogger<ServiceBusEventPublisher>>()));
+        services.AddHostedService(sp => new CallResultsReceiver(
+            sp.GetRequiredService<ServiceBusOptions>(), sp, sp.GetRequiredService<ILogger<CallResultsReceiver>>()));
         return services;
     }
 }
