@@ -26,10 +26,6 @@ internal static class BenchApp
     /// <summary>How often a benchmark reads a campaign's progress while the engine runs it in the background.</summary>
     public static readonly TimeSpan ProgressPoll = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>An AMQP 1.0 broker for the benchmarks that run with events (bench.sh starts RabbitMQ; test.sh's node in smoke runs).</summary>
-    public static string BrokerUrl => Environment.GetEnvironmentVariable("CAMPAIGNS_BENCH_AMQP")
-        ?? throw new InvalidOperationException("CAMPAIGNS_BENCH_AMQP is not set: run tests/Benchmarks/bench.sh");
-
     /// <summary>
     /// An app on a free port, on its own tables and queues; every trigger on unless settings disable one (<c>AzureWebJobs.{name}.Disabled</c>). With
     /// <paramref name="events"/>, events are on as in production: the outbox relay runs, a broker topic takes them, and
@@ -40,8 +36,8 @@ internal static class BenchApp
     {
         var prefix = "b" + Guid.NewGuid().ToString("N")[..8];
         var key = ApiKeys.Generate();
-        var topic = $"/queue/bench-events-{prefix}";
-        var tap = events ? await EventTap.StartAsync(BrokerUrl, topic) : null;
+        var topic = events ? BenchBroker.NextTappedTopic() : "";
+        var tap = events ? await EventTap.StartAsync(BenchBroker.ConnectionString, topic) : null;
         var all = new Dictionary<string, string?>
         {
             ["Storage:TablePrefix"] = prefix,
@@ -51,7 +47,7 @@ internal static class BenchApp
         };
         if (events)
         {
-            all["ServiceBusConnection"] = BrokerUrl;
+            all["ServiceBusConnection"] = BenchBroker.ConnectionString;
             all["ServiceBusTopic"] = topic;
         }
         foreach (var (k, v) in settings ?? [])

@@ -36,7 +36,7 @@ internal sealed class CpuMeter
             {
                 var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
                 var name = cmdline.Contains("azurite") && cmdline.Contains("inMemoryPersistence") ? "Azurite"
-                    : cmdline.Contains("beam.smp") && cmdline.Contains("rabbit") ? "RabbitMQ" : null;
+                    : cmdline.Contains("Campaigns.ServiceBusTestBroker.Runner") ? "Service Bus test broker" : null;
                 if (name is null)
                     continue;
                 var stat = File.ReadAllText(Path.Combine(dir, "stat"));

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Amqp;
+using Azure.Messaging.ServiceBus;
 using Campaigns.Functions.Integration.Events;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -10,33 +10,33 @@ using Microsoft.Extensions.Logging;
 
 /// <summary>
 /// The two places a benchmark's events go, each timing every arrival: a webhook receiver (a real HTTP listener,
-/// subscribed to every event, in batches) and a consumer of the broker topic (AMQP 1.0). <see cref="ReportAsync"/> prints the event
+/// subscribed to every event, in batches) and a consumer of the broker topic (a Service Bus subscription, read with the SDK). <see cref="ReportAsync"/> prints the event
 /// lag: from the change (the event's time, when its outbox row was written) to its append to the campaign's stream,
 /// and to its arrival at each destination.
 /// </summary>
 internal sealed class EventTap : IAsyncDisposable
 {
     private readonly WebApplication _receiver;
-    private readonly Connection _connection;
+    private readonly ServiceBusClient _client;
+    private ServiceBusProcessor? _processor;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _webhook = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _broker = new();
 
-    private EventTap(WebApplication receiver, Connection connection)
+    private EventTap(WebApplication receiver, ServiceBusClient client)
     {
         _receiver = receiver;
-        _connection = connection;
+        _client = client;
     }
 
     public string WebhookUrl => _receiver.Urls.First() + "/hook";
 
-    public static async Task<EventTap> StartAsync(string amqp, string topic)
+    public static async Task<EventTap> StartAsync(string serviceBus, string topic)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var receiver = builder.Build();
-        var connection = await new ConnectionFactory().CreateAsync(new Address(amqp));
-        var tap = new EventTap(receiver, connection);
+        var tap = new EventTap(receiver, new ServiceBusClient(serviceBus));
         receiver.MapPost("/hook", async (HttpRequest request) =>
         {
             var at = DateTimeOffset.UtcNow;
@@ -47,12 +47,20 @@ internal sealed class EventTap : IAsyncDisposable
             return Results.Ok();
         });
         await receiver.StartAsync();
-        var link = new ReceiverLink(new Session(connection), "bench-tap-" + Guid.NewGuid().ToString("N")[..8], topic);
-        link.Start(1000, (l, message) =>
+        // Receive-and-delete with a deep prefetch: the tap times arrivals and must not be what holds them up.
+        var processor = tap._processor = tap._client.CreateProcessor(topic, BenchBroker.Subscription,
+            new ServiceBusProcessorOptions { ReceiveMode = ServiceBusReceiveMode.ReceiveAndDelete, PrefetchCount = 1000, MaxConcurrentCalls = 1 });
+        processor.ProcessMessageAsync += args =>
         {
-            tap._broker.TryAdd(message.Properties.MessageId, DateTimeOffset.UtcNow);
-            l.Accept(message);
-        });
+            tap._broker.TryAdd(args.Message.MessageId, DateTimeOffset.UtcNow);
+            return Task.CompletedTask;
+        };
+        processor.ProcessErrorAsync += args =>
+        {
+            Console.WriteLine($"  event tap: {args.ErrorSource}: {args.Exception.GetType().Name}: {args.Exception.Message}");
+            return Task.CompletedTask;
+        };
+        await processor.StartProcessingAsync();
         return tap;
     }
 
@@ -108,7 +116,9 @@ internal sealed class EventTap : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _connection.CloseAsync();
+        if (_processor is not null)
+            await _processor.DisposeAsync();
+        await _client.DisposeAsync();
         await _receiver.StopAsync();
         await _receiver.DisposeAsync();
     }

@@ -11,26 +11,26 @@ using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 
 /// <summary>
-/// Events/s through the outbox to RabbitMQ, next to raw AMQPNetLite sends of the same number of messages of the same
-/// size in the same run. The outbox is loaded first, as the engine writes it (call.started events in contact shards, one
+/// Events/s through the outbox to the Service Bus test broker (through the SDK), next to raw <c>ServiceBusSender</c>
+/// batch sends of the same number of messages of the same size to the same broker in the same run. The outbox is loaded first, as the engine writes it (call.started events in contact shards, one
 /// row of 90 events per claim transaction, the partitions in each campaign's outbox index; several campaigns); the clock starts when the relay messages are sent and stops when every
 /// campaign's broker cursor has reached the end of its stream: relayed (read, sorted, appended, deleted) and accepted
 /// by the broker. The app runs as in production: the local trigger host drives the EventRelay queue function.
 /// </summary>
 internal static class EventsBenchmark
 {
-    public static async Task RunAsync(string storage, string amqp, int campaigns = 8, int shards = 16)
+    public static async Task RunAsync(string storage, string serviceBus, int campaigns = 8, int shards = 16)
     {
         var events = Sizes.Pick(100_000, 1_000);
-        Console.WriteLine($"events: {events:N0} events in {campaigns} campaigns x {shards} shards, through the outbox to RabbitMQ vs raw AMQPNetLite sends");
+        Console.WriteLine($"events: {events:N0} events in {campaigns} campaigns x {shards} shards, through the outbox to the Service Bus test broker vs raw ServiceBusSender batch sends");
         var prefix = "e" + Guid.NewGuid().ToString("N")[..8];
-        var topic = $"/queue/bench-events-{prefix}";
+        var topic = BenchBroker.NextSink();
         await using var app = await InProcessFunctionsApp.StartAsync(storage, new Dictionary<string, string?>
         {
             ["Storage:TablePrefix"] = prefix,
             ["QueuePrefix"] = prefix + "-",
             ["TaskHub"] = prefix,
-            ["ServiceBusConnection"] = amqp,
+            ["ServiceBusConnection"] = serviceBus,
             ["ServiceBusTopic"] = topic,
         }, hostId: prefix);
         var tables = app.Services.GetRequiredService<CampaignTables>();
@@ -95,7 +95,7 @@ internal static class EventsBenchmark
             bodyBytes += e.Body.Length;
         var size = (int)(bodyBytes / 100);
         var outboxRate = perCampaign * campaigns / watch.Elapsed.TotalSeconds;
-        Console.WriteLine($"  outbox -> RabbitMQ: {perCampaign * campaigns:N0} events in {watch.Elapsed.TotalSeconds:F1} s = {outboxRate:N0} events/s (CloudEvent body ~{size} bytes)");
+        Console.WriteLine($"  outbox -> Service Bus: {perCampaign * campaigns:N0} events in {watch.Elapsed.TotalSeconds:F1} s = {outboxRate:N0} events/s (CloudEvent body ~{size} bytes)");
         var m = app.Services.GetRequiredService<RelayMetrics>();
         static string S(long ticks) => $"{ticks / (double)Stopwatch.Frequency:F1} s";
         Console.WriteLine($"  CPU used meanwhile (2 cores = {2 * watch.Elapsed.TotalSeconds:F0} s available): {cpuUsed}");
@@ -107,10 +107,10 @@ internal static class EventsBenchmark
         Console.WriteLine($"  storage requests while relaying and sending: {ScopeBreakdown(app, counter.ByScope.Values.Sum())}");
 
         var rawCpu = CpuMeter.Start();
-        var (rawElapsed, rawRate) = await RawAmqpSend.RunAsync(amqp, $"/queue/bench-raw-{prefix}", perCampaign * campaigns, new byte[size], 500);
-        Console.WriteLine($"  raw AMQPNetLite sends: {perCampaign * campaigns:N0} messages in {rawElapsed.TotalSeconds:F1} s = {rawRate:N0} msg/s (window 500); CPU: {rawCpu.Report()}");
-        var (pubElapsed, pubRate) = await RawAmqpSend.PublisherAsync(amqp, $"/queue/bench-pub-{prefix}", perCampaign * campaigns, new byte[size], 500);
-        Console.WriteLine($"  the publisher alone (AmqpEventPublisher, batches of 500): {perCampaign * campaigns:N0} in {pubElapsed.TotalSeconds:F1} s = {pubRate:N0} msg/s = {pubRate / rawRate:F2} of raw");
+        var (rawElapsed, rawRate) = await RawServiceBusSend.RunAsync(serviceBus, BenchBroker.NextSink(), perCampaign * campaigns, new byte[size]);
+        Console.WriteLine($"  raw ServiceBusSender batch sends: {perCampaign * campaigns:N0} messages in {rawElapsed.TotalSeconds:F1} s = {rawRate:N0} msg/s (batches filled to the size limit); CPU: {rawCpu.Report()}");
+        var (pubElapsed, pubRate) = await RawServiceBusSend.PublisherAsync(serviceBus, BenchBroker.NextSink(), perCampaign * campaigns, new byte[size]);
+        Console.WriteLine($"  the publisher alone (ServiceBusEventPublisher, 2,000 events a call as the relay sends): {perCampaign * campaigns:N0} in {pubElapsed.TotalSeconds:F1} s = {pubRate:N0} msg/s = {pubRate / rawRate:F2} of raw");
         Console.WriteLine($"  ratio outbox / raw: {outboxRate / rawRate:F2} (target 0.50)");
     }
 }

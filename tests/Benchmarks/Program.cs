@@ -37,6 +37,6 @@ if (which.Contains("upload-e2e"))
     await UploadBenchmark.EndToEndAsync(connection);
 if (which.Contains("upload-report"))
     UploadBenchmark.Report();
-// The engine benchmarks, relay and events need an AMQP 1.0 broker: bench.sh starts RabbitMQ and passes its URL in CAMPAIGNS_BENCH_AMQP.
+// The engine benchmarks, relay and events publish to the Service Bus test broker, which BenchBroker starts in a process of its own.
 if (which.Contains("events"))
-    await EventsBenchmark.RunAsync(connection, BenchApp.BrokerUrl);
+    await EventsBenchmark.RunAsync(connection, BenchBroker.ConnectionString);

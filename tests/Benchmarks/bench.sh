@@ -6,13 +6,12 @@
 # "bench smoke: N passed, N failed"; it asserts no timing.
 # Each benchmark gets an emulator of its own: Azurite keeps everything in one process's memory, and what one
 # benchmark leaves behind (tables, queue messages) slows the next. The engine benchmarks, relay and events run with
-# events on and need an AMQP 1.0 broker: CAMPAIGNS_BENCH_AMQP, or a RabbitMQ node started here.
+# events on: the program starts the Service Bus test broker in a process of its own (tests/Benchmarks/BenchBroker.cs).
 set -uo pipefail
 source "$(dirname "$0")/../../scripts/lib.sh"
 cd "$ROOT"
 AZURITE_PID=""
-RABBITMQ_STARTED=""
-trap 'stop_pid "$AZURITE_PID"; if [ -n "$RABBITMQ_STARTED" ]; then stop_rabbitmq; fi' EXIT
+trap 'stop_pid "$AZURITE_PID"' EXIT
 SMOKE=""
 LIMIT=60m
 if [ "${1:-}" = "--smoke" ]; then
@@ -33,15 +32,6 @@ run() { # name: one benchmark on a fresh emulator; the program's exit code
     (cd tests/Benchmarks/bin/Release/net10.0 && dotnet Campaigns.Benchmarks.dll none "$name")
     return
   fi
-  case "$name" in
-    dispatch | timers | wakeup | transactions | relay | events)
-      if [ -z "${CAMPAIGNS_BENCH_AMQP:-}" ]; then
-        start_rabbitmq || return 1
-        RABBITMQ_STARTED=1
-        export CAMPAIGNS_BENCH_AMQP="$RABBITMQ_AMQP_URL"
-      fi
-      ;;
-  esac
   start_azurite || return 1
   # A benchmark that hangs fails: 3 minutes for a smoke run, an hour for a full one.
   (cd tests/Benchmarks/bin/Release/net10.0 && timeout --kill-after=10 "$LIMIT" dotnet Campaigns.Benchmarks.dll "$AZURITE_CONNECTION_STRING" "$name")
