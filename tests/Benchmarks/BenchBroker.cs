@@ -5,7 +5,7 @@ using Campaigns.Testing.ServiceBus;
 /// its own, started at first use and ended with this program (each benchmark of bench.sh runs in a program of its
 /// own, so each gets a fresh broker). The app talks to it through the unchanged Azure.Messaging.ServiceBus SDK, as to
 /// a namespace. Topics <c>bench-events-1</c> to <c>-8</c> each have a subscription <c>tap</c> (one per
-/// <see cref="EventTap"/>, so two taps never share one); <c>bench-sink-1</c> to <c>-4</c> have none: what is sent
+/// <see cref="EventTap"/>, so two taps never share one); <c>bench-sink-1</c> to <c>-6</c> have none: what is sent
 /// there is accepted and dropped, as Service Bus does, for throughput runs that read nothing back.
 /// </summary>
 internal static class BenchBroker
@@ -23,7 +23,7 @@ internal static class BenchBroker
     public static string NextTappedTopic() => $"bench-events-{Next(ref _topics, 8)}";
 
     /// <summary>The next topic without subscriptions.</summary>
-    public static string NextSink() => $"bench-sink-{Next(ref _sinks, 4)}";
+    public static string NextSink() => $"bench-sink-{Next(ref _sinks, 6)}";
 
     private static int Next(ref int counter, int max)
     {
@@ -36,7 +36,7 @@ internal static class BenchBroker
         var arguments = new List<string>();
         for (var i = 1; i <= 8; i++)
             arguments.AddRange(["--topic", $"bench-events-{i}:{Subscription}", "--duplicate-detection", $"bench-events-{i}"]);
-        for (var i = 1; i <= 4; i++)
+        for (var i = 1; i <= 6; i++)
             arguments.AddRange(["--topic", $"bench-sink-{i}", "--duplicate-detection", $"bench-sink-{i}"]);
         var process = ServiceBusTestBrokerProcess.StartAsync([.. arguments]).GetAwaiter().GetResult();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => process.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -106,10 +106,15 @@ internal static class EventsBenchmark
         var counter = app.Services.GetRequiredService<StorageRequestCounter>();
         Console.WriteLine($"  storage requests while relaying and sending: {ScopeBreakdown(app, counter.ByScope.Values.Sum())}");
 
+        // The baselines after the run (the app idle again), each warmed up first; raw twice, around the publisher, and
+        // the better of the two is the baseline.
         var rawCpu = CpuMeter.Start();
         var (rawElapsed, rawRate) = await RawServiceBusSend.RunAsync(serviceBus, BenchBroker.NextSink(), perCampaign * campaigns, new byte[size]);
-        Console.WriteLine($"  raw ServiceBusSender batch sends: {perCampaign * campaigns:N0} messages in {rawElapsed.TotalSeconds:F1} s = {rawRate:N0} msg/s (batches filled to the size limit); CPU: {rawCpu.Report()}");
+        Console.WriteLine($"  raw ServiceBusSender batch sends: {perCampaign * campaigns:N0} messages in {rawElapsed.TotalSeconds:F1} s = {rawRate:N0} msg/s; CPU: {rawCpu.Report()}");
         var (pubElapsed, pubRate) = await RawServiceBusSend.PublisherAsync(serviceBus, BenchBroker.NextSink(), perCampaign * campaigns, new byte[size]);
+        var (rawElapsed2, rawRate2) = await RawServiceBusSend.RunAsync(serviceBus, BenchBroker.NextSink(), perCampaign * campaigns, new byte[size]);
+        Console.WriteLine($"  raw ServiceBusSender batch sends again: {perCampaign * campaigns:N0} messages in {rawElapsed2.TotalSeconds:F1} s = {rawRate2:N0} msg/s");
+        rawRate = Math.Max(rawRate, rawRate2);
         Console.WriteLine($"  the publisher alone (ServiceBusEventPublisher, 2,000 events a call as the relay sends): {perCampaign * campaigns:N0} in {pubElapsed.TotalSeconds:F1} s = {pubRate:N0} msg/s = {pubRate / rawRate:F2} of raw");
         Console.WriteLine($"  ratio outbox / raw: {outboxRate / rawRate:F2} (target 0.50)");
     }
