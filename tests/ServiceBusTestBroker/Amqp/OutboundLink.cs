@@ -35,6 +35,8 @@ internal sealed class OutboundLink : LinkEndpoint
     private readonly bool _receiveAndDelete;
     private readonly object _creditGate = new();
     private int _credit;
+    /// <summary>1 while the pump has taken a credit for a send the link has not counted yet.</summary>
+    private int _reserved;
     private int _pumpRequested;
     private int _pumping;
     private volatile bool _closed;
@@ -53,10 +55,32 @@ internal sealed class OutboundLink : LinkEndpoint
 
     public override void OnFlow(FlowContext flowContext)
     {
-        // Mirrors ListenerLink's own credit: a flow that does not raise the limit (as a drain with unchanged credit) zeroes it.
+        // AMQPNetLite works the flow's delta out against its own count of the link's credit, and sets that count to
+        // zero on any flow that does not raise the receiver's limit, an unchanged one included (the SDK sends such
+        // flows: the same credit again for the next receive). Mirroring its delta (a zero read as "no credit") lost
+        // credit the receiver still had and stalled the link until its next receive call. So: after a raised limit
+        // the link's own credit is exact (the limit less what was sent) and is read, less the one send that may be
+        // between its reservation here and the link's count; an unchanged limit changes nothing; a lowered one lowers
+        // the credit by as much.
         lock (_creditGate)
-            _credit = flowContext.Messages <= 0 ? 0 : _credit + flowContext.Messages;
+        {
+            if (flowContext.Messages > 0)
+                _credit = Math.Max(0, unchecked((int)LinkCredit(_link)) - _reserved);
+            else if (flowContext.Messages < 0)
+                _credit = Math.Max(0, _credit + flowContext.Messages);
+        }
+
         SchedulePump();
+    }
+
+    /// <summary>The link's own credit count (internal to AMQPNetLite 2.5: read by reflection, test code only).</summary>
+    private static readonly Func<ListenerLink, uint> LinkCredit = CreditReader();
+
+    private static Func<ListenerLink, uint> CreditReader()
+    {
+        var property = typeof(ListenerLink).GetProperty("Credit", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public)
+            ?? throw new InvalidOperationException("AMQPNetLite's ListenerLink has no Credit property any more: see OnFlow.");
+        return link => (uint)property.GetValue(link)!;
     }
 
     public override void OnDisposition(DispositionContext dispositionContext)
@@ -140,14 +164,19 @@ internal sealed class OutboundLink : LinkEndpoint
                 if (_credit == 0)
                     break;
                 _credit--;
+                _reserved = 1;
             }
 
-            if (!TrySendOne())
+            var sent = TrySendOne();
+            lock (_creditGate)
             {
-                lock (_creditGate)
+                _reserved = 0;
+                if (!sent)
                     _credit++;
-                break;
             }
+
+            if (!sent)
+                break;
         }
 
         if (!_closed && !_run.IsStopped && _link.IsDraining)
