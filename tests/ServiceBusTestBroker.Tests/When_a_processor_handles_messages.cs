@@ -54,7 +54,9 @@ public class When_a_processor_handles_messages
     [Fact]
     public async Task A_handler_that_outlasts_the_lock_keeps_it_by_automatic_renewal()
     {
-        await using var scope = BrokerScope.Start(b => b.AddQueue("results", lockDuration: TimeSpan.FromSeconds(1)));
+        // 3 s: the SDK renews well before the end (1 s let a renewal delayed by a busy machine arrive after the lock
+        // had ended, and the message came again).
+        await using var scope = BrokerScope.Start(b => b.AddQueue("results", lockDuration: TimeSpan.FromSeconds(3)));
         await scope.SendAsync("results", BrokerScope.Message("slow"));
         var deliveries = 0;
         await using var processor = scope.Client.CreateProcessor("results", new ServiceBusProcessorOptions { MaxAutoLockRenewalDuration = TimeSpan.FromMinutes(1) });

@@ -21,9 +21,12 @@ public sealed class When_the_broker_runs_as_a_process
         await broker.StopAsync();
         await broker.StartAsync();
         await using var receiver = client.CreateReceiver("campaign-events", "audit");
+        // Both in one receive: credit for two at once. (Two single receives on one receiver right after the restart
+        // lose the second message now and then: the SDK grants a second credit, the broker sends the message, and
+        // the SDK's next receive does not hand it over nor ask for more; see the note in README.md.)
         var received = new List<ServiceBusReceivedMessage>();
-        while (received.Count < 2 && await receiver.ReceiveMessageAsync(BrokerScope.Wait) is { } message)
-            received.Add(message);
+        while (received.Count < 2 && await receiver.ReceiveMessagesAsync(2 - received.Count, BrokerScope.Wait) is { Count: > 0 } messages)
+            received.AddRange(messages);
 
         Assert.Equal($"Endpoint=sb://127.0.0.1:{broker.Port};SharedAccessKeyName={ServiceBusTestBroker.DefaultKeyName};SharedAccessKey={ServiceBusTestBroker.DefaultKey};UseDevelopmentEmulator=true", broker.ConnectionString);
         Assert.Equal(["e1", "e2"], received.Select(m => m.MessageId));

@@ -37,6 +37,8 @@ internal sealed class OutboundLink : LinkEndpoint
     private int _credit;
     /// <summary>1 while the pump has taken a credit for a send the link has not counted yet.</summary>
     private int _reserved;
+    /// <summary>A raised limit came while a send was between its reservation and the link's count of it.</summary>
+    private bool _readAgainAfterSend;
     private int _pumpRequested;
     private int _pumping;
     private volatile bool _closed;
@@ -59,15 +61,21 @@ internal sealed class OutboundLink : LinkEndpoint
         // zero on any flow that does not raise the receiver's limit, an unchanged one included (the SDK sends such
         // flows: the same credit again for the next receive). Mirroring its delta (a zero read as "no credit") lost
         // credit the receiver still had and stalled the link until its next receive call. So: after a raised limit
-        // the link's own credit is exact (the limit less what was sent) and is read, less the one send that may be
-        // between its reservation here and the link's count; an unchanged limit changes nothing; a lowered one lowers
-        // the credit by as much.
+        // the link's own credit is exact (the limit less what the link has sent) and is read; an unchanged limit
+        // changes nothing; a lowered one lowers the credit by as much. While the pump is sending one message, the
+        // link may or may not have counted it yet, so the read is done again once that send is over.
         lock (_creditGate)
         {
             if (flowContext.Messages > 0)
+            {
                 _credit = Math.Max(0, unchecked((int)LinkCredit(_link)) - _reserved);
+                _readAgainAfterSend = _reserved == 1;
+            }
             else if (flowContext.Messages < 0)
+            {
                 _credit = Math.Max(0, _credit + flowContext.Messages);
+                _readAgainAfterSend = false;
+            }
         }
 
         SchedulePump();
@@ -171,8 +179,15 @@ internal sealed class OutboundLink : LinkEndpoint
             lock (_creditGate)
             {
                 _reserved = 0;
-                if (!sent)
+                if (_readAgainAfterSend)
+                {
+                    _readAgainAfterSend = false;
+                    _credit = Math.Max(0, unchecked((int)LinkCredit(_link))); // the link has counted the send (or undone it)
+                }
+                else if (!sent)
+                {
                     _credit++;
+                }
             }
 
             if (!sent)
