@@ -23,7 +23,7 @@ public sealed class When_the_broker_runs_as_a_process
         await using var receiver = client.CreateReceiver("campaign-events", "audit");
         // Both in one receive: credit for two at once. (Two single receives on one receiver right after the restart
         // lose the second message now and then: the SDK grants a second credit, the broker sends the message, and
-        // the SDK's next receive does not hand it over nor ask for more; see the note in README.md.)
+        // the SDK's next receive does not hand it over nor ask for more; see tests/ServiceBusTestBroker/README.md.)
         var received = new List<ServiceBusReceivedMessage>();
         while (received.Count < 2 && await receiver.ReceiveMessagesAsync(2 - received.Count, BrokerScope.Wait) is { Count: > 0 } messages)
             received.AddRange(messages);

@@ -35,10 +35,6 @@ internal sealed class OutboundLink : LinkEndpoint
     private readonly bool _receiveAndDelete;
     private readonly object _creditGate = new();
     private int _credit;
-    /// <summary>1 while the pump has taken a credit for a send the link has not counted yet.</summary>
-    private int _reserved;
-    /// <summary>A raised limit came while a send was between its reservation and the link's count of it.</summary>
-    private bool _readAgainAfterSend;
     private int _pumpRequested;
     private int _pumping;
     private volatile bool _closed;
@@ -57,38 +53,10 @@ internal sealed class OutboundLink : LinkEndpoint
 
     public override void OnFlow(FlowContext flowContext)
     {
-        // AMQPNetLite works the flow's delta out against its own count of the link's credit, and sets that count to
-        // zero on any flow that does not raise the receiver's limit, an unchanged one included (the SDK sends such
-        // flows: the same credit again for the next receive). Mirroring its delta (a zero read as "no credit") lost
-        // credit the receiver still had and stalled the link until its next receive call. So: after a raised limit
-        // the link's own credit is exact (the limit less what the link has sent) and is read; an unchanged limit
-        // changes nothing; a lowered one lowers the credit by as much. While the pump is sending one message, the
-        // link may or may not have counted it yet, so the read is done again once that send is over.
+        // Mirrors ListenerLink's own credit: a flow that does not raise the limit (as a drain with unchanged credit) zeroes it.
         lock (_creditGate)
-        {
-            if (flowContext.Messages > 0)
-            {
-                _credit = Math.Max(0, unchecked((int)LinkCredit(_link)) - _reserved);
-                _readAgainAfterSend = _reserved == 1;
-            }
-            else if (flowContext.Messages < 0)
-            {
-                _credit = Math.Max(0, _credit + flowContext.Messages);
-                _readAgainAfterSend = false;
-            }
-        }
-
+            _credit = flowContext.Messages <= 0 ? 0 : _credit + flowContext.Messages;
         SchedulePump();
-    }
-
-    /// <summary>The link's own credit count (internal to AMQPNetLite 2.5: read by reflection, test code only).</summary>
-    private static readonly Func<ListenerLink, uint> LinkCredit = CreditReader();
-
-    private static Func<ListenerLink, uint> CreditReader()
-    {
-        var property = typeof(ListenerLink).GetProperty("Credit", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public)
-            ?? throw new InvalidOperationException("AMQPNetLite's ListenerLink has no Credit property any more: see OnFlow.");
-        return link => (uint)property.GetValue(link)!;
     }
 
     public override void OnDisposition(DispositionContext dispositionContext)
@@ -172,26 +140,14 @@ internal sealed class OutboundLink : LinkEndpoint
                 if (_credit == 0)
                     break;
                 _credit--;
-                _reserved = 1;
             }
 
-            var sent = TrySendOne();
-            lock (_creditGate)
+            if (!TrySendOne())
             {
-                _reserved = 0;
-                if (_readAgainAfterSend)
-                {
-                    _readAgainAfterSend = false;
-                    _credit = Math.Max(0, unchecked((int)LinkCredit(_link))); // the link has counted the send (or undone it)
-                }
-                else if (!sent)
-                {
+                lock (_creditGate)
                     _credit++;
-                }
-            }
-
-            if (!sent)
                 break;
+            }
         }
 
         if (!_closed && !_run.IsStopped && _link.IsDraining)
