@@ -23,8 +23,7 @@ public class When_a_receive_finds_nothing
     [Fact]
     public async Task The_same_receiver_asking_again_gets_a_message_sent_while_it_waits()
     {
-        // The second receive grants the same credit again (a flow that does not raise the limit); the link must keep
-        // that credit, not drop it, and deliver the message that arrives meanwhile.
+        // A receive that found nothing, then another on the same receiver that is waiting when the message comes.
         await using var scope = BrokerScope.Start(b => b.AddQueue("results"));
         await using var receiver = scope.Client.CreateReceiver("results");
         Assert.Null(await receiver.ReceiveMessageAsync(TimeSpan.FromMilliseconds(300)));

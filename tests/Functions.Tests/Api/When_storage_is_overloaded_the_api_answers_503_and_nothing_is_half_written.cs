@@ -110,9 +110,24 @@ public sealed class When_storage_is_overloaded_the_api_answers_503_and_nothing_i
     public async Task A_queue_function_that_meets_throttling_fails_and_its_message_comes_back_until_storage_answers()
     {
         var (client, _) = await app.NewAccountAsync();
-        app.Proxy.Fault = StorageFault.Throttle;
-        app.Proxy.PassFirst(6); // the create commits (key, campaign row, its outbox mark and row); its relay meets throttling
-        var id = (await client.CreateCampaignAsync(Requests.Campaign(1)))["id"]!.GetValue<string>();
+        string? id = null;
+        for (var attempt = 1; id is null; attempt++)
+        {
+            app.Proxy.Fault = StorageFault.Throttle;
+            app.Proxy.PassFirst(6); // the create commits (key, campaign row, its outbox mark and row); its relay meets throttling
+            using var response = await client.PostAsync("/v1/campaigns", Requests.Json(Requests.Campaign(1)));
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < 5)
+            {
+                // The app's background table traffic (the sweep, the task hub) took some of the six: the create met
+                // the throttling itself and was refused whole (another test shows nothing is half-written). Again.
+                app.Proxy.Heal();
+                continue;
+            }
+
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            id = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        }
+
         app.Clock.Advance(TimeSpan.FromSeconds(2)); // campaign.created is old enough to leave
 
         var relayQueue = new QueueClient(app.StorageConnectionString, app.Prefix + "-" + EventQueue.QueueName);
