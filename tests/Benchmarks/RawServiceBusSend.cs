@@ -47,7 +47,7 @@ internal static class RawServiceBusSend
             ["ServiceBusConnection"] = connectionString,
             ["ServiceBusTopic"] = topic,
         }).Build());
-        await using var client = options.Connection!.CreateClient(options.ClientOptions(), null);
+        await using var client = options.Connection!.CreateClient(options.ClientOptions());
         var publisher = new ServiceBusEventPublisher(options, () => client, NullLogger<ServiceBusEventPublisher>.Instance);
         foreach (var batch in Events(WarmUp, bodyBytes).Chunk(perCall))
             await publisher.PublishAsync(batch, CancellationToken.None);

@@ -164,7 +164,8 @@ public sealed class ServiceBusTestBroker : IDisposable
             queue.ExpireLocks();
     }
 
-    private static int FreeLoopbackPort()
+    /// <summary>A loopback port nothing listens on now (the runner's process takes it too).</summary>
+    internal static int FreeLoopbackPort()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));

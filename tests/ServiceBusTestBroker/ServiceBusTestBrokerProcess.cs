@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Campaigns.Testing.ServiceBus;
 
@@ -46,7 +44,7 @@ public sealed class ServiceBusTestBrokerProcess : IAsyncDisposable
         var runner = Path.Combine(AppContext.BaseDirectory, "Campaigns.ServiceBusTestBroker.Runner.dll");
         if (!File.Exists(runner))
             throw new FileNotFoundException("The test broker's runner is not beside this assembly: reference tests/ServiceBusTestBroker.Runner from the project.", runner);
-        var port = FreeLoopbackPort();
+        var port = ServiceBusTestBroker.FreeLoopbackPort();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardInput = true,
@@ -119,12 +117,5 @@ public sealed class ServiceBusTestBrokerProcess : IAsyncDisposable
 
         _process.Dispose();
         _commands.Dispose();
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 }

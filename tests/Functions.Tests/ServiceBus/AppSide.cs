@@ -27,7 +27,7 @@ internal sealed class AppSide : IAsyncDisposable
         foreach (var (key, value) in tuning ?? new Dictionary<string, string?>())
             settings[key] = value;
         Options = ServiceBusOptions.From(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
-        Client = Options.Connection!.CreateClient(Options.ClientOptions(), null);
+        Client = Options.Connection!.CreateClient(Options.ClientOptions());
         Publisher = new ServiceBusEventPublisher(Options, () => Client, NullLogger<ServiceBusEventPublisher>.Instance);
     }
 

@@ -119,18 +119,6 @@ internal sealed class TestServiceBus
         return found;
     }
 
-    /// <summary>Polls <paramref name="condition"/> (state that changes on another thread) for up to 15 s.</summary>
-    public static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail("Still not true after 15 s: " + what);
-            await Task.Delay(20);
-        }
-    }
-
     private static TestServiceBus StartBroker()
     {
         var arguments = new List<string> { "--lock-duration", "5" };

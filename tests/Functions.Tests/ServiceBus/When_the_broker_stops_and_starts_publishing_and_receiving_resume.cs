@@ -1,3 +1,4 @@
+using Campaigns.Functions.Tests.Infrastructure;
 using Campaigns.Functions.Integration.ServiceBus;
 
 namespace Campaigns.Functions.Tests.ServiceBus;
@@ -50,7 +51,7 @@ public class When_the_broker_stops_and_starts_publishing_and_receiving_resume
         {
             await Bus.SendAsync(TestServiceBus.RestartQueue, TestInbox.Result("before-" + run));
             await inbox.WaitForAsync("before-" + run);
-            await TestServiceBus.EventuallyAsync(() => receiver.Settled == 1, "the first result is completed");
+            await Eventually.UntilAsync(() => Task.FromResult(receiver.Settled), settled => settled == 1, "the first result is completed");
 
             await Bus.StopAsync();
             await Bus.StartAsync();

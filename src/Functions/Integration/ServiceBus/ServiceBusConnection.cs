@@ -95,9 +95,9 @@ internal sealed class ServiceBusConnection
     };
 
     /// <summary>A client for this connection.</summary>
-    public ServiceBusClient CreateClient(ServiceBusClientOptions options, TokenCredential? credential) => ConnectionString is { } connectionString
+    public ServiceBusClient CreateClient(ServiceBusClientOptions options) => ConnectionString is { } connectionString
         ? new ServiceBusClient(connectionString, options)
-        : new ServiceBusClient(FullyQualifiedNamespace, credential ?? Credential(), options);
+        : new ServiceBusClient(FullyQualifiedNamespace, Credential(), options);
 
     public override string ToString() => UsesTokenCredential
         ? $"{FullyQualifiedNamespace} ({(ClientId is null ? CredentialKind ?? "DefaultAzureCredential" : "managed identity " + ClientId)})"

@@ -13,18 +13,14 @@ internal static class ServiceBusIntegration
     public static IServiceCollection AddServiceBusIntegration(this IServiceCollection services)
     {
         services.AddSingleton(sp => ServiceBusOptions.From(sp.GetRequiredService<IConfiguration>()));
-        services.AddAzureClients(azure => azure
-            .AddClient<ServiceBusClient, ServiceBusClientOptions>((_, credential, sp) =>
-            {
-                var options = sp.GetRequiredService<ServiceBusOptions>();
-                var connection = options.Connection
-                    ?? throw new InvalidOperationException("No ServiceBusConnection is configured: there is no Service Bus client.");
-                return connection.CreateClient(options.ClientOptions(), credential);
-            })
-            // Only a namespace connection uses it; building a credential opens nothing until a token is asked for.
-            .WithCredential(sp => sp.GetRequiredService<ServiceBusOptions>().Connection is { UsesTokenCredential: true } connection
-                ? connection.Credential()
-                : new Azure.Identity.DefaultAzureCredential()));
+        // The client builds its own credential when it needs one (a namespace connection: ServiceBusConnection.Credential).
+        services.AddAzureClients(azure => azure.AddClient<ServiceBusClient, ServiceBusClientOptions>((_, sp) =>
+        {
+            var options = sp.GetRequiredService<ServiceBusOptions>();
+            var connection = options.Connection
+                ?? throw new InvalidOperationException("No ServiceBusConnection is configured: there is no Service Bus client.");
+            return connection.CreateClient(options.ClientOptions());
+        }));
         services.AddSingleton<IEventPublisher>(sp => new ServiceBusEventPublisher(
             sp.GetRequiredService<ServiceBusOptions>(), sp.GetRequiredService<ServiceBusClient>, sp.GetRequiredService<ILogger<ServiceBusEventPublisher>>()));
         services.AddHostedService(sp => new CallResultsReceiver(
