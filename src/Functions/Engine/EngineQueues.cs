@@ -40,7 +40,7 @@ internal sealed class EngineQueues
         _time = time;
         _metrics = metrics;
         var clientOptions = storage.Apply(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, counter);
-        var service = new QueueServiceClient(storage.ConnectionString, clientOptions);
+        var service = storage.Connection.Queues(clientOptions);
         Wakes = service.GetQueueClient(options.QueuePrefix + WakesQueue);
         Outcomes = service.GetQueueClient(options.QueuePrefix + OutcomesQueue);
         Purges = service.GetQueueClient(options.QueuePrefix + PurgeQueue);

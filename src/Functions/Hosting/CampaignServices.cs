@@ -94,8 +94,7 @@ internal static class CampaignServices
     {
         var storage = new StorageOptions();
         configuration.GetSection("Storage").Bind(storage);
-        if (configuration["AzureWebJobsStorage"] is { Length: > 0 } connection)
-            storage.ConnectionString = connection;
+        storage.Connection = StorageConnection.From(configuration.GetSection("AzureWebJobsStorage"));
         return storage;
     }
 }

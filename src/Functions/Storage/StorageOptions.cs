@@ -6,12 +6,17 @@ namespace Campaigns.Functions.Storage;
 
 /// <summary>
 /// Storage settings. <c>AzureWebJobsStorage</c> is the Functions host's own connection setting; the app keeps its
-/// tables in the same account (Azurite locally). <c>Storage__WriteParallelism</c> bounds concurrent table
-/// transactions of one request (default 8).
+/// tables in the same account (Azurite locally), reached by a connection string or by identity
+/// (<see cref="StorageConnection"/>). <c>Storage__WriteParallelism</c> bounds concurrent table transactions of one
+/// request (default 8).
 /// </summary>
 internal sealed class StorageOptions
 {
-    public string ConnectionString { get; set; } = "UseDevelopmentStorage=true";
+    /// <summary>The account's connection (Azurite's development storage unless configured).</summary>
+    public StorageConnection Connection { get; set; } = StorageConnection.FromConnectionString(StorageConnection.DevelopmentStorage);
+
+    /// <summary>Sets <see cref="Connection"/> from a connection string (tests and benchmarks).</summary>
+    public string ConnectionString { init => Connection = StorageConnection.FromConnectionString(value); }
 
     /// <summary>Prefix for every table name, so several deployments (or test runs) can share one account.</summary>
     public string TablePrefix { get; set; } = "";
@@ -79,7 +84,7 @@ internal sealed class CampaignTables(TableServiceClient service, StorageOptions 
     }
 
     public static TableServiceClient CreateService(StorageOptions options, StorageRequestCounter? counter = null) =>
-        new(options.ConnectionString, options.Apply(new TableClientOptions(), counter ?? new StorageRequestCounter()));
+        options.Connection.Tables(options.Apply(new TableClientOptions(), counter ?? new StorageRequestCounter()));
 }
 
 /// <summary>A write lost an optimistic-concurrency race (HTTP 409 or 412): the caller re-reads and decides again.</summary>

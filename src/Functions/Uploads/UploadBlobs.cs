@@ -35,11 +35,11 @@ internal sealed class UploadBlobs
 
     public UploadBlobs(StorageOptions storage, EngineOptions engine, StorageRequestCounter counter)
     {
-        var service = new BlobServiceClient(storage.ConnectionString, storage.Apply(new BlobClientOptions(), counter, minimumTimeoutSeconds: 60));
+        var service = storage.Connection.Blobs(storage.Apply(new BlobClientOptions(), counter, minimumTimeoutSeconds: 60));
         Files = service.GetBlobContainerClient(engine.QueuePrefix + FilesContainer);
         Batches = service.GetBlobContainerClient(engine.QueuePrefix + BatchesContainer);
         var queueOptions = storage.Apply(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, counter);
-        Queue = new QueueClient(storage.ConnectionString, engine.QueuePrefix + BatchQueue, queueOptions);
+        Queue = storage.Connection.Queues(queueOptions).GetQueueClient(engine.QueuePrefix + BatchQueue);
     }
 
     public BlobContainerClient Files { get; }

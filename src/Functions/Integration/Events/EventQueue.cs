@@ -31,7 +31,7 @@ internal sealed partial class EventQueue : IOutboxSignal
         _index = index;
         _log = log;
         var clientOptions = storage.Apply(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, counter);
-        Queue = new QueueServiceClient(storage.ConnectionString, clientOptions).GetQueueClient(engine.QueuePrefix + QueueName);
+        Queue = storage.Connection.Queues(clientOptions).GetQueueClient(engine.QueuePrefix + QueueName);
     }
 
     public QueueClient Queue { get; }

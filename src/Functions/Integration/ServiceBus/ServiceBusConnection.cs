@@ -55,11 +55,7 @@ internal sealed class ServiceBusConnection
         if (host.Length == 0 || host.Contains('/', StringComparison.Ordinal) || Uri.CheckHostName(host.Split(':')[0]) == UriHostNameType.Unknown)
             throw new FormatException($"{section.Path}:fullyQualifiedNamespace must be a namespace host name such as contoso.servicebus.windows.net, not '{fullyQualified}'.");
 
-        var credential = section["credential"]?.Trim();
-        if (!string.IsNullOrEmpty(credential) && !credential.Equals("managedidentity", StringComparison.OrdinalIgnoreCase))
-            throw new FormatException($"{section.Path}:credential must be 'managedidentity' or empty (DefaultAzureCredential), not '{credential}'.");
-        var clientId = section["clientId"]?.Trim();
-        return new ServiceBusConnection(host, null, null, string.IsNullOrEmpty(credential) ? null : "managedidentity", string.IsNullOrEmpty(clientId) ? null : clientId);
+        return new ServiceBusConnection(host, null, null, Hosting.AzureCredentials.KindOf(section), Hosting.AzureCredentials.ClientIdOf(section));
     }
 
     private static ServiceBusConnection FromConnectionString(string value)
@@ -87,12 +83,7 @@ internal sealed class ServiceBusConnection
     }
 
     /// <summary>The token credential of a namespace connection: the managed identity named, or <see cref="DefaultAzureCredential"/>.</summary>
-    public TokenCredential Credential() => (CredentialKind, ClientId) switch
-    {
-        (_, { } clientId) => new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId)),
-        ("managedidentity", null) => new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned),
-        _ => new DefaultAzureCredential(),
-    };
+    public TokenCredential Credential() => Hosting.AzureCredentials.For(CredentialKind, ClientId);
 
     /// <summary>A client for this connection.</summary>
     public ServiceBusClient CreateClient(ServiceBusClientOptions options) => ConnectionString is { } connectionString
