@@ -39,6 +39,7 @@ export CAMPAIGNS_DEV_API_KEY
 export QueuePrefix="${QueuePrefix:-}" # the functions' queue and blob bindings name %QueuePrefix%: it must be set, empty is fine
 export TaskHub="${TaskHub:-Campaigns}" # host.json's durableTask hubName is %TaskHub%
 export AZURE_FUNCTIONS_ENVIRONMENT="${AZURE_FUNCTIONS_ENVIRONMENT:-Development}"
+export Telemetry__Console="${Telemetry__Console:-true}" # OpenTelemetry spans and the Campaigns metrics on the console (Application Insights in Azure)
 
 log "Starting the local Functions host and the worker on port $PORT..."
 dotnet src/LocalHost/bin/Release/net10.0/Campaigns.LocalHost.dll --app src/Functions/bin/Release/net10.0 --port "$PORT" &

@@ -33,6 +33,7 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     stop.Cancel();
 };
+using var spans = Campaigns.LocalHost.Invocation.HostTelemetry.Listen(); // every invocation gets the host's span (its trace id is logged)
 await using var host = new FunctionsHost(new FunctionsHostOptions { AppDirectory = appDirectory, Port = port });
 await host.RunAsync(stop.Token);
 return 0;

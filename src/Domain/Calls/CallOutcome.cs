@@ -48,6 +48,13 @@ public readonly record struct AttemptId(string CampaignId, int Shard, string E16
 {
     public override string ToString() => $"{CampaignId}.{Shard}.{E164.TrimStart('+')}.{Number}";
 
+    /// <summary>The id as logs show it: the number masked (<see cref="PhoneMask"/>), everything else as it is.</summary>
+    public string ForLogs => $"{CampaignId}.{Shard}.{PhoneMask.Digits(E164.TrimStart('+'))}.{Number}";
+
+    /// <summary>A call id as logs show it: masked when it is an attempt id, otherwise only its length (it came from outside).</summary>
+    public static string ForLogsOf(string? callId) =>
+        TryParse(callId, out var id) ? id.ForLogs : $"(unrecognised call id, {callId?.Length ?? 0} chars)";
+
     public static bool TryParse(string? text, out AttemptId id)
     {
         id = default;
@@ -70,6 +77,31 @@ public readonly record struct AttemptId(string CampaignId, int Shard, string E16
     private static bool TryInt(string text, int min, int max, out int value) =>
         int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value)
         && value >= min && value <= max;
+}
+
+/// <summary>
+/// Phone numbers in logs: never in full. Logs go to places with wider access and longer retention than the contact
+/// data (Application Insights, a developer's console), so only the last four digits stay, enough to tell calls apart
+/// when reading a log beside the campaign's own records (which hold the full number).
+/// </summary>
+public static partial class PhoneMask
+{
+    /// <summary><c>+14155550100</c> becomes <c>+*******0100</c>; four digits or fewer are masked whole.</summary>
+    public static string Mask(string e164) => e164.StartsWith('+') ? "+" + Digits(e164[1..]) : Digits(e164);
+
+    /// <summary>
+    /// Free text bound for a log (an exception's message, a provider's answer): every run of 7 to 15 digits, with or
+    /// without a leading '+', is masked, and so is any call id in it (whose digits are a number).
+    /// </summary>
+    public static string InText(string? text) =>
+        string.IsNullOrEmpty(text) ? text ?? "" : DigitRuns().Replace(text, m => Mask(m.Value));
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\+?(?<![0-9])[0-9]{7,15}(?![0-9])")]
+    private static partial System.Text.RegularExpressions.Regex DigitRuns();
+
+    /// <summary>The digits of a number, all but the last four replaced by '*'.</summary>
+    public static string Digits(string digits) =>
+        digits.Length <= 4 ? new string('*', digits.Length) : new string('*', digits.Length - 4) + digits[^4..];
 }
 
 /// <summary>Final disposition labels the engine itself gives (an answered call takes the agent's label).</summary>

@@ -279,7 +279,8 @@ internal sealed partial class AgentPools(
         {
             if (!AttemptId.TryParse(callId, out var attempt))
                 continue;
-            LogAbandoned(callId, committed.Row.PoolKey);
+            LogAbandoned(AttemptId.ForLogsOf(callId), committed.Row.PoolKey);
+            services.GetRequiredService<Hosting.CampaignTelemetry>().CallAbandoned();
             await services.GetRequiredService<OutcomeRecorder>().RecordAsync(attempt, CallOutcome.Failed, AbandonedDisposition, 0, cancellationToken);
         }
         foreach (var (callId, at, note) in committed.ConnectedLater)

@@ -22,9 +22,10 @@ namespace Campaigns.Functions.Engine;
 /// </summary>
 internal sealed partial class Dispatcher(
     CampaignStore campaigns, ContactStore contacts, ShardStore shards, RecentRows recent, OutcomeRecorder outcomes,
-    IVoiceAgent voice, EngineOptions options, TimeProvider time, ILogger<Dispatcher> log)
+    IVoiceAgent voice, EngineOptions options, Hosting.CampaignTelemetry telemetry, TimeProvider time, ILogger<Dispatcher> log)
 {
     private readonly ShardStore _shards = shards;
+    private readonly Hosting.CampaignTelemetry _telemetry = telemetry;
     private readonly ContactStore _contacts = contacts;
     private readonly RecentRows _recent = recent;
 
@@ -179,6 +180,12 @@ internal sealed partial class Dispatcher(
                             }
                         }
                         Consume(partition, chunk);
+                        foreach (var plan in chunk)
+                        {
+                            // A retry (an earlier attempt exists) dialed now: how late after its due time.
+                            if (plan.Kind == PlanKind.Claim && plan.Candidate.Contact.State.Attempts > 0)
+                                d._telemetry.RetryLateness(now - plan.Candidate.DueAt);
+                        }
                         break;
                     }
                     catch (ConcurrencyConflictException) when (race < 3)
@@ -354,7 +361,7 @@ internal sealed partial class Dispatcher(
                 if (contact.State.History.LastOrDefault() is not { } attempt || attempt.StartedAt > cutoff)
                     continue;
                 var id = new AttemptId(ContactSharding.CampaignOfPartition(partition), shard, contact.State.Spec.Phone.E164, attempt.Number);
-                LogNoResult(id.ToString());
+                LogNoResult(id.ForLogs);
                 await outcomes.RecordAsync(id, CallOutcome.Failed, null, null, cancellationToken);
             }
         }
@@ -378,17 +385,18 @@ internal sealed partial class Dispatcher(
             var attempt = new AttemptId(campaign.Id, ShardOf(contact.PartitionKey), contact.State.Spec.Phone.E164, contact.State.Attempts);
             if (Now - decidedAt is var late && late >= CallingWindow.PlacementLead)
             {
-                LogTooLateToPlace(attempt.ToString(), late.TotalSeconds);
+                LogTooLateToPlace(attempt.ForLogs, late.TotalSeconds);
                 await outcomes.RecordAsync(attempt, CallOutcome.Failed, null, null, ct);
                 return;
             }
             try
             {
                 await voice.PlaceCallAsync(new CallRequest(attempt, stored.AccountId, campaign.ScriptId, campaign.Language.Value, contact.State.Spec) { Pool = pool }, ct);
+                _telemetry.CallStarted();
             }
             catch (VoiceAgentException ex)
             {
-                LogProviderRefused(attempt.ToString(), ex.Message);
+                LogProviderRefused(attempt.ForLogs, PhoneMask.InText(ex.Message));
                 await outcomes.RecordAsync(attempt, CallOutcome.Failed, null, null, ct);
             }
         });

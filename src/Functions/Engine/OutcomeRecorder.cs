@@ -21,7 +21,8 @@ internal enum RecordResult { Recorded, Duplicate, UnknownAttempt }
 /// of being read again.
 /// </summary>
 internal sealed partial class OutcomeRecorder(
-    ShardStore shards, ContactStore contacts, RecentRows recent, EngineQueues queues, AgentPools pools, TimeProvider time, ILogger<OutcomeRecorder> log)
+    ShardStore shards, ContactStore contacts, RecentRows recent, EngineQueues queues, AgentPools pools, Hosting.CampaignTelemetry telemetry,
+    TimeProvider time, ILogger<OutcomeRecorder> log)
 {
     private const int MaxRaces = 20;
     private const int MaxRows = 98; // Table Storage's 100 rows a transaction, less the results row and the outbox row
@@ -80,6 +81,7 @@ internal sealed partial class OutcomeRecorder(
                 {
                     var etags = await shards.SubmitAsync(decided.Actions, cancellationToken);
                     Remember(decided, etags);
+                    telemetry.CallsConnected(group.Where((p, i) => decided.Results[i] == RecordResult.Recorded && p.Outcome == CallOutcome.Answered).Count());
                 }
                 catch (ConcurrencyConflictException) when (race < MaxRaces)
                 {
@@ -203,7 +205,7 @@ internal sealed partial class OutcomeRecorder(
                     switch (recorded.Decision)
                     {
                         case null:
-                            LogLateResult(attempt.ToString(), outcome.ToWire());
+                            LogLateResult(attempt.ForLogs, outcome.ToWire());
                             break;
                         case RetryDecision.Resolve resolve:
                             counts = counts.WithDisposition(resolve.Disposition);

@@ -50,6 +50,8 @@ internal static class CampaignServices
         services.AddSingleton<CampaignEngine>();
         services.AddSingleton<CampaignInstances>();
         services.AddSingleton<EngineMetrics>();
+        services.AddMetrics();
+        services.TryAddSingleton<CampaignTelemetry>();
         services.AddSingleton<SimulatedVoiceAgent>();
         services.AddHttpClient<HttpVoiceAgent>();
         services.AddSingleton<IVoiceAgent>(sp =>

@@ -23,6 +23,7 @@ public static class CampaignsWorker
         builder.ConfigureFunctionsWebApplication();
         builder.UseMiddleware<HttpProblemsMiddleware>();
         builder.Services.AddCampaigns();
+        builder.Services.AddCampaignTelemetry(builder.Configuration);
         builder.Services.AddSingleton(sp => new ApiDescription(sp.GetRequiredService<IConfiguration>()));
         // The worker's own Kestrel takes what the host forwards: CSV uploads up to Uploads__MaxBytes (100 MiB) and JSON
         // bodies up to 32 MiB, checked by the handlers themselves (a 413 problem beyond).

@@ -51,6 +51,8 @@ public sealed partial class HttpTriggerHandler(HttpRouter router, InvocationDisp
         }
         var found = (RouteMatch.Found)match;
         var request = BuildInvocation(context, found);
+        if (context.Request.Headers.TraceParent is { Count: > 0 } traceParent)
+            request.TraceContext = new RpcTraceContext { TraceParent = traceParent.ToString(), TraceState = context.Request.Headers.TraceState.ToString() };
         var outcome = await dispatcher.InvokeAsync(found.Function, request,
             (channel, cancellationToken) => ForwardAsync(context, channel, request.InvocationId, cancellationToken), context.RequestAborted);
         if (context.Response.HasStarted)

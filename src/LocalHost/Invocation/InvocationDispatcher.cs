@@ -77,7 +77,15 @@ public sealed partial class InvocationDispatcher(
                         request.InputData.Add(input.Clone());
                 }
             }
-            request.TraceContext ??= NewTraceContext(function);
+            // The host's span of this invocation: child of the caller's trace context when one came (an HTTP request's
+            // traceparent, put there by the HTTP trigger), else of the current activity; the worker's invocation span
+            // is its child through the trace context sent with the request, so host and worker share one trace.
+            var parent = request.TraceContext is { } given && ActivityContext.TryParse(given.TraceParent, given.TraceState, out var caller)
+                ? caller : Activity.Current?.Context ?? default;
+            using var activity = HostTelemetry.Source.StartActivity("Invoke " + function.Name, ActivityKind.Server, parent);
+            activity?.SetTag("faas.name", function.Name);
+            activity?.SetTag("faas.invocation_id", request.InvocationId);
+            request.TraceContext = TraceContextOf(activity, function) ?? request.TraceContext ?? NewTraceContext(function);
             WorkerChannel channel;
             try
             {
@@ -113,7 +121,7 @@ public sealed partial class InvocationDispatcher(
                 await stop.CancelAsync(); // ends the wait for a response that will not come
                 TryCancel(channel, id);
                 var error = side.Exception?.InnerException?.Message ?? "The proxied request failed.";
-                LogInvoked(function.Name, id, nameof(InvocationStatus.Failed), time.GetElapsedTime(started).TotalMilliseconds, error);
+                LogInvoked(function.Name, id, TraceIdOf(request), nameof(InvocationStatus.Failed), time.GetElapsedTime(started).TotalMilliseconds, error);
                 return new InvocationOutcome(id, InvocationStatus.Failed, error, null);
             }
             var answer = await response;
@@ -150,7 +158,7 @@ public sealed partial class InvocationDispatcher(
             if (outcome.Succeeded)
                 outcome = outcome with { Status = InvocationStatus.Failed, Error = ex.Message };
         }
-        LogInvoked(function.Name, id, outcome.Status.ToString(), time.GetElapsedTime(started).TotalMilliseconds, outcome.Error ?? "");
+        LogInvoked(function.Name, id, TraceIdOf(request), outcome.Status.ToString(), time.GetElapsedTime(started).TotalMilliseconds, outcome.Error ?? "");
         return outcome;
     }
 
@@ -201,6 +209,19 @@ public sealed partial class InvocationDispatcher(
         }
     }
 
+    private static string TraceIdOf(InvocationRequest request) =>
+        request.TraceContext?.TraceParent is { Length: >= 35 } parent ? parent.Substring(3, 32) : "-";
+
+    /// <summary>The trace context of the host's span, or null when nobody listens to the host's spans (none was made).</summary>
+    private static RpcTraceContext? TraceContextOf(Activity? activity, FunctionDescriptor function)
+    {
+        if (activity is null)
+            return null;
+        var context = new RpcTraceContext { TraceParent = activity.Id ?? "", TraceState = activity.TraceStateString ?? "" };
+        context.Attributes.Add("FunctionName", function.Name);
+        return context;
+    }
+
     /// <summary>A fresh W3C traceparent, child of the current Activity when there is one.</summary>
     private static RpcTraceContext NewTraceContext(FunctionDescriptor function)
     {
@@ -210,8 +231,8 @@ public sealed partial class InvocationDispatcher(
         return context;
     }
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Executed '{Function}' (Id={InvocationId}): {Status} in {Milliseconds:0} ms {Error}")]
-    private partial void LogInvoked(string function, string invocationId, string status, double milliseconds, string error);
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Executed '{Function}' (Id={InvocationId}, trace {TraceId}): {Status} in {Milliseconds:0} ms {Error}")]
+    private partial void LogInvoked(string function, string invocationId, string traceId, string status, double milliseconds, string error);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "Function '{Function}' (Id={InvocationId}) passed functionTimeout ({Seconds} s): sent InvocationCancel")]
     private partial void LogTimedOut(string function, string invocationId, double seconds);

@@ -67,7 +67,7 @@ public class AppFixture : IAsyncLifetime
             services.AddHostedService(sp => new FakeClockWakeups(Clock, sp.GetRequiredService<global::Campaigns.Functions.Engine.CampaignInstances>(),
                 sp.GetRequiredService<global::Campaigns.Functions.Engine.EngineOptions>()));
             ConfigureWorker(services);
-        });
+        }, WorkerLogLevel);
 
     /// <summary>
     /// Settings that turn off every queue, blob and timer function (the Functions host's <c>AzureWebJobs.{name}.Disabled</c>),
@@ -88,6 +88,9 @@ public class AppFixture : IAsyncLifetime
 
     /// <summary>Lets a fixture give the app another connection string (a proxy in front of Azurite, say).</summary>
     protected virtual Task<string> AppStorageAsync(string azurite) => Task.FromResult(azurite);
+
+    /// <summary>The lowest level the host and worker log at (Warning: test output stays readable).</summary>
+    protected virtual Microsoft.Extensions.Logging.LogLevel WorkerLogLevel => Microsoft.Extensions.Logging.LogLevel.Warning;
 
     /// <summary>Lets a fixture replace services of the worker (test doubles) before it starts.</summary>
     protected virtual void ConfigureWorker(IServiceCollection services)

@@ -47,7 +47,7 @@ internal sealed class RelayMetrics
 /// </summary>
 internal sealed partial class EventRelay(
     CampaignTables tables, OutboxIndex index, EventStreamStore streams, CampaignStore campaigns, EventQueue queue, BrokerDelivery broker,
-    IWebhookFanOut webhooks, EventsOptions options, RelayMetrics metrics, TimeProvider time, ILogger<EventRelay> log)
+    IWebhookFanOut webhooks, EventsOptions options, RelayMetrics metrics, Hosting.CampaignTelemetry telemetry, TimeProvider time, ILogger<EventRelay> log)
 {
     public const string BrokerDestination = BrokerDelivery.Destination;
     private const int ParallelReads = 8;
@@ -224,6 +224,9 @@ internal sealed partial class EventRelay(
             await streams.WriteHeadAsync(head with { LeaseUntil = null }, [], Now, cancellationToken);
             RelayMetrics.Since(ref metrics.DeleteTicks, deleting);
             Interlocked.Add(ref metrics.EventsRelayed, ordered.Count);
+            var relayedAt = Now;
+            foreach (var row in ready)
+                telemetry.OutboxAge(relayedAt - Instant.FromUnixTimeTicks(row.TimeTicks));
             LogRelayed(ordered.Count, campaignId);
             return true;
         }

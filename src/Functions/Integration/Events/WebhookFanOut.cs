@@ -17,7 +17,7 @@ namespace Campaigns.Functions.Integration.Events;
 /// </summary>
 internal sealed partial class WebhookFanOut(
     WebhookStore hooks, WebhookSender sender, WebhookDeliveryLog deliveries, EventStreamStore streams, EventQueue queue,
-    EventsOptions options, TimeProvider time, ILogger<WebhookFanOut> log) : IWebhookFanOut
+    EventsOptions options, Hosting.CampaignTelemetry telemetry, TimeProvider time, ILogger<WebhookFanOut> log) : IWebhookFanOut
 {
     private const int ReadBatch = EventStreamStore.PageEvents; // a page at a time
 
@@ -117,18 +117,20 @@ internal sealed partial class WebhookFanOut(
             return (cursor with { Delivered = unitEnd, FailedAttempts = 0, FirstFailedAt = null, NextAttemptAt = null }, false);
         }
         var firstFailed = cursor.FirstFailedAt ?? at;
-        if (WebhookBackoff.NextAttemptAt(attempt, firstFailed, at) is not { } retryAt)
+        var retryAt = WebhookBackoff.NextAttemptAt(attempt, firstFailed, at);
+        telemetry.WebhookFailed(gaveUp: retryAt is null);
+        if (retryAt is null)
         {
             LogGaveUp(hook.Id, unit[0].Id, attempt);
             Log(DeliveryOutcomes.Failed, sent.Error, null);
             return (cursor with { Delivered = unitEnd, FailedAttempts = 0, FirstFailedAt = null, NextAttemptAt = null }, false);
         }
-        Log(DeliveryOutcomes.Retrying, sent.Error, retryAt);
+        Log(DeliveryOutcomes.Retrying, sent.Error, retryAt.Value);
         await deliveries.RecordAllAsync(hook.AccountId, hook.Id, logged, cancellationToken);
         logged.Clear();
         // The retry message first: if we die after it, it still comes; if we die before it, this message is retried.
-        await queue.ScheduleAsync(new EventWork("deliver", hook.AccountId, campaignId, Destination: hook.Id), (retryAt - at).ToTimeSpan(), cancellationToken);
-        return (cursor with { FailedAttempts = attempt, FirstFailedAt = firstFailed, NextAttemptAt = retryAt }, true);
+        await queue.ScheduleAsync(new EventWork("deliver", hook.AccountId, campaignId, Destination: hook.Id), (retryAt.Value - at).ToTimeSpan(), cancellationToken);
+        return (cursor with { FailedAttempts = attempt, FirstFailedAt = firstFailed, NextAttemptAt = retryAt.Value }, true);
     }
 
     [LoggerMessage(EventId = 5100, Level = LogLevel.Warning, Message = "Webhook {WebhookId} gave up on event {EventId} after {Attempts} attempt(s) over 24 hours")]

@@ -70,7 +70,7 @@ internal sealed class CallResultsReceiver : BackgroundService
         processor.ProcessErrorAsync += args =>
         {
             if (!(args.Exception is OperationCanceledException && stoppingToken.IsCancellationRequested))
-                ServiceBusLog.ReceiverError(_logger, _options.CallResultsQueue, args.ErrorSource.ToString(), args.Exception.GetType().Name, args.Exception.Message);
+                ServiceBusLog.ReceiverError(_logger, _options.CallResultsQueue, args.ErrorSource.ToString(), args.Exception.GetType().Name, global::Campaigns.Domain.Calls.PhoneMask.InText(args.Exception.Message));
             return Task.CompletedTask;
         };
 
@@ -103,7 +103,7 @@ internal sealed class CallResultsReceiver : BackgroundService
             if (!stopping)
             {
                 var delay = _options.RetryDelay(message.DeliveryCount);
-                ServiceBusLog.HandlerFailed(_logger, message.MessageId, message.DeliveryCount, delay.TotalSeconds, ex.GetType().Name, ex.Message);
+                ServiceBusLog.HandlerFailed(_logger, message.MessageId, message.DeliveryCount, delay.TotalSeconds, ex.GetType().Name, global::Campaigns.Domain.Calls.PhoneMask.InText(ex.Message));
                 try
                 {
                     await Task.Delay(delay, args.CancellationToken);
@@ -121,7 +121,7 @@ internal sealed class CallResultsReceiver : BackgroundService
         if (outcome.Disposition is InboundDisposition.Invalid)
         {
             var description = outcome.Reason ?? "invalid call result";
-            ServiceBusLog.InvalidResult(_logger, message.MessageId, description);
+            ServiceBusLog.InvalidResult(_logger, message.MessageId, global::Campaigns.Domain.Calls.PhoneMask.InText(description));
             await args.DeadLetterMessageAsync(message, InvalidReason,
                 description.Length > MaxDescription ? description[..MaxDescription] : description, CancellationToken.None);
         }
