@@ -51,6 +51,10 @@ internal sealed class ApiKeys(CampaignTables tables, IMemoryCache cache)
         }, TableUpdateMode.Replace, cancellationToken);
     }
 
+    /// <summary>Whether the account exists (it has its row, whatever keys it has).</summary>
+    public async Task<bool> AccountExistsAsync(string accountId, CancellationToken cancellationToken) =>
+        (await tables.Accounts.GetEntityIfExistsAsync<TableEntity>(AccountPartition, accountId, ["RowKey"], cancellationToken)).HasValue;
+
     /// <summary>A new random key: <c>ck_</c> and 32 random bytes in base64url.</summary>
     public static string Generate() =>
         "ck_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
