@@ -35,6 +35,7 @@ internal sealed class OutboundLink : LinkEndpoint
     private readonly bool _receiveAndDelete;
     private readonly object _creditGate = new();
     private int _credit;
+    private int _reserved;
     private int _pumpRequested;
     private int _pumping;
     private volatile bool _closed;
@@ -53,11 +54,40 @@ internal sealed class OutboundLink : LinkEndpoint
 
     public override void OnFlow(FlowContext flowContext)
     {
-        // Mirrors ListenerLink's own credit: a flow that does not raise the limit (as a drain with unchanged credit) zeroes it.
         lock (_creditGate)
-            _credit = flowContext.Messages <= 0 ? 0 : _credit + flowContext.Messages;
+        {
+            if (flowContext.Messages > 0)
+            {
+                _credit += flowContext.Messages; // the receiver raised its limit by this much (AMQPNetLite's credit too)
+            }
+            else
+            {
+                // A flow that does not raise the limit. By AMQP 1.0 (2.6.7) the credit is then the receiver's limit less
+                // what was sent: a flow that restates the same limit (the SDK sends one whenever a receive starts or
+                // its prefetch tops up) leaves it as it was, one that lowers it takes off the difference. AMQPNetLite
+                // zeroes its credit for any such flow, so the broker stopped sending while the receiver waited for
+                // the credit it still had: a receiver with a deep prefetch stalled after a thousand or so messages.
+                // Put back what the flow leaves, in AMQPNetLite's count too (its next flow's delta is measured from it).
+                var left = Math.Max(0, _credit + _reserved + flowContext.Messages);
+                lock (LinkLock(_link))
+                    CreditField.SetValue(_link, (uint)Math.Max(left, _reserved));
+                _credit = Math.Max(0, left - _reserved);
+            }
+        }
         SchedulePump();
     }
+
+    /// <summary>AMQPNetLite's credit of a sending link (private: the library offers no way to set it on a sender).</summary>
+    private static readonly System.Reflection.FieldInfo CreditField =
+        typeof(ListenerLink).GetField("credit", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)
+        ?? throw new InvalidOperationException("This AMQPNetLite has no ListenerLink.credit field: check OutboundLink.OnFlow against the library's flow handling.");
+
+    private static readonly System.Reflection.PropertyInfo LinkLockProperty =
+        typeof(Link).GetProperty("ThisLock", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)
+        ?? throw new InvalidOperationException("This AMQPNetLite has no Link.ThisLock: check OutboundLink.OnFlow against the library's locking.");
+
+    /// <summary>The lock AMQPNetLite keeps a link's delivery count and credit under.</summary>
+    private static object LinkLock(Link link) => LinkLockProperty.GetValue(link)!;
 
     public override void OnDisposition(DispositionContext dispositionContext)
     {
@@ -140,14 +170,18 @@ internal sealed class OutboundLink : LinkEndpoint
                 if (_credit == 0)
                     break;
                 _credit--;
+                _reserved++; // taken from the credit, not yet in AMQPNetLite's count: a flow meanwhile must know
             }
 
-            if (!TrySendOne())
+            var sent = TrySendOne();
+            lock (_creditGate)
             {
-                lock (_creditGate)
+                _reserved--;
+                if (!sent)
                     _credit++;
-                break;
             }
+            if (!sent)
+                break;
         }
 
         if (!_closed && !_run.IsStopped && _link.IsDraining)
