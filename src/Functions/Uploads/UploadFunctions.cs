@@ -18,7 +18,7 @@ public sealed class UploadFunctions(IServiceProvider services)
     /// <remarks>
     /// The trigger's source is Event Grid: Flex Consumption runs no polling blob trigger, so the storage account's
     /// BlobCreated events reach the blobs extension's webhook (infra/modules/uploads-events.bicep and
-    /// infra/hooks/postdeploy.sh). The local host has no Event Grid and scans the container instead (README, "Settings").
+    /// infra/hooks/postdeploy.sh). The local host has no Event Grid and scans the container instead (README, "Uploads").
     /// </remarks>
     [Function("UploadSplit")]
     public async Task UploadSplit(
