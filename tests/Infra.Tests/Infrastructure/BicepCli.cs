@@ -42,7 +42,15 @@ public static partial class BicepCli
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"bicep did not finish in time.");
+        }
         var output = await stdout;
         var error = await stderr;
         return new BicepRun(process.ExitCode, output, error, [.. Parse(output), .. Parse(error)]);
