@@ -43,6 +43,14 @@ public sealed class TriggerFunctions(Records records)
             throw new InvalidOperationException("failing on demand");
     }
 
+    /// <summary>
+    /// A blob trigger with the Event Grid source, as Flex Consumption requires (the app's UploadSplit is one): in Azure,
+    /// BlobCreated events are pushed to the host; the local host scans the container for it instead.
+    /// </summary>
+    [Function("UploadByEvent")]
+    public async Task UploadByEvent([BlobTrigger("%EventUploadsContainer%/{name}", Source = BlobTriggerSource.EventGrid)] string content, string name, FunctionContext context) =>
+        await records.WriteAsync("eventblob", name, new { name, content, trigger = context.BindingContext.BindingData["BlobTrigger"]?.ToString() });
+
     /// <summary>Runs when its host starts (runOnStartup), and otherwise on a schedule the tests keep far away.</summary>
     [Function("Startup")]
     public async Task Startup([TimerTrigger("%StartupSchedule%", RunOnStartup = true)] TimerInfo timer) =>

@@ -15,9 +15,15 @@ public sealed class UploadFunctions(IServiceProvider services)
     /// Idempotent: a split run again writes the same batches and queues only those still pending. The blob's content is
     /// not bound: the splitter streams it from storage (a file may be 100 MiB), so only its name is read.
     /// </summary>
+    /// <remarks>
+    /// The trigger's source is Event Grid: Flex Consumption runs no polling blob trigger, so the storage account's
+    /// BlobCreated events reach the blobs extension's webhook (infra/modules/uploads-events.bicep and
+    /// infra/hooks/postdeploy.sh). The local host has no Event Grid and scans the container instead (README, "Uploads").
+    /// </remarks>
     [Function("UploadSplit")]
     public async Task UploadSplit(
-        [BlobTrigger("%QueuePrefix%" + UploadBlobs.FilesContainer + "/{name}", Connection = "AzureWebJobsStorage")] Azure.Storage.Blobs.BlobClient blob,
+        [BlobTrigger("%QueuePrefix%" + UploadBlobs.FilesContainer + "/{name}", Source = BlobTriggerSource.EventGrid, Connection = "AzureWebJobsStorage")]
+        Azure.Storage.Blobs.BlobClient blob,
         string name, CancellationToken cancellationToken)
     {
         if (UploadBlobs.UploadIdOf(name) is { } uploadId)

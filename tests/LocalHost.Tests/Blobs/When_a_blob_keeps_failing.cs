@@ -26,7 +26,7 @@ public sealed class When_a_blob_keeps_failing(StorageFixture storage, ITestOutpu
 
         await Eventually.UntilAsync(async () => await PoisonedAsync(poison, container.Name), found => found, "the blob was reported as poison");
         Assert.Equal(5, (await app.RecordsAsync("blob", "bad.csv")).Count);
-        var listener = app.Host.Listeners.OfType<BlobTriggerListener>().Single();
+        var listener = app.Host.Listeners.OfType<BlobTriggerListener>().Single(l => l.FunctionName == "Upload");
         var scans = listener.CompletedScans;
         await Eventually.UntilAsync(() => Task.FromResult(listener.CompletedScans), n => n >= scans + 2, "two more scans");
         Assert.Equal(5, (await app.RecordsAsync("blob", "bad.csv")).Count); // left alone after that

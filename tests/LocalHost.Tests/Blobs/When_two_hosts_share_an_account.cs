@@ -52,7 +52,7 @@ public sealed class When_two_hosts_share_an_account(StorageFixture storage, ITes
     {
         foreach (var host in hosts)
         {
-            var listener = host.Host.Listeners.OfType<BlobTriggerListener>().Single();
+            var listener = host.Host.Listeners.OfType<BlobTriggerListener>().Single(l => l.FunctionName == "Upload");
             var target = listener.CompletedScans + 2;
             await Eventually.UntilAsync(() => Task.FromResult(listener.CompletedScans), n => n >= target, "two more scans");
         }

@@ -68,6 +68,7 @@ public sealed class SampleApp : IAsyncDisposable
     {
         ["WorkQueue"] = $"work-{id}",
         ["UploadsContainer"] = $"uploads-{id}",
+        ["EventUploadsContainer"] = $"event-uploads-{id}",
         ["RecordsContainer"] = $"records-{id}",
         ["TickSchedule"] = "0 0 0 1 1 *", // once a year: only the tests that want the timer make it run
         ["StartupSchedule"] = "0 0 0 1 1 *",

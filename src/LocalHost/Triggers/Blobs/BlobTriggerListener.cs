@@ -15,9 +15,22 @@ namespace Campaigns.LocalHost.Triggers.Blobs;
 /// again. A blob that fails <c>maxDequeueCount</c> times (host.json queues) is reported on the queue
 /// <c>webjobs-blobtrigger-poison</c> and left alone, as the Functions host does.
 /// </summary>
+/// <remarks>
+/// Both sources of the binding (<see cref="Source"/>) run by this scan. <c>LogsAndContainerScan</c>, the default, is
+/// what the Functions host does itself. <c>EventGrid</c> (the only one Flex Consumption runs) means that in Azure the
+/// storage account's BlobCreated events are pushed to the host's blobs webhook; Azurite has no Event Grid, so locally
+/// the container is scanned instead. The function sees the same thing either way: each new blob, its name and
+/// metadata, at least once.
+/// </remarks>
 public sealed partial class BlobTriggerListener : ITriggerListener
 {
     public const string PoisonQueueName = "webjobs-blobtrigger-poison";
+
+    /// <summary>The binding's default source: the Functions host finds new blobs itself.</summary>
+    public const string ScanSource = "LogsAndContainerScan";
+
+    /// <summary>The source under which, in Azure, Event Grid pushes BlobCreated events to the host.</summary>
+    public const string EventGridSource = "EventGrid";
 
     private readonly FunctionDescriptor _function;
     private readonly TriggerContext _context;
@@ -36,6 +49,7 @@ public sealed partial class BlobTriggerListener : ITriggerListener
         _context = context;
         _scanInterval = scanInterval;
         _path = new BlobPathPattern(context.Settings.Resolve(function.Property("path") ?? throw new InvalidDataException($"{function.Name}: blobTrigger without path")));
+        Source = function.Property("source") is { Length: > 0 } source ? source : ScanSource;
         var connection = context.Settings.Connection(function.Property("connection"));
         _container = new BlobContainerClient(connection, _path.Container);
         // Receipts live with the host's other state, in AzureWebJobsStorage, whatever account the blobs are in.
@@ -47,6 +61,9 @@ public sealed partial class BlobTriggerListener : ITriggerListener
 
     public string FunctionName => _function.Name;
 
+    /// <summary>The binding's source as the worker declared it (<see cref="ScanSource"/> or <see cref="EventGridSource"/>); either is run by a scan here.</summary>
+    public string Source { get; }
+
     /// <summary>Full scans of the container finished so far: after one, every blob listed then has been handled.</summary>
     public int CompletedScans => Volatile.Read(ref _completedScans);
 
@@ -54,7 +71,10 @@ public sealed partial class BlobTriggerListener : ITriggerListener
     {
         await _container.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
         await _hostContainer.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-        LogListening(_function.Name, _path.Container);
+        if (string.Equals(Source, ScanSource, StringComparison.OrdinalIgnoreCase))
+            LogListening(_function.Name, _path.Container);
+        else
+            LogListeningInsteadOf(_function.Name, _path.Container, Source);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -166,6 +186,9 @@ public sealed partial class BlobTriggerListener : ITriggerListener
 
     [LoggerMessage(EventId = 8004, Level = LogLevel.Error, Message = "Function '{Function}': blob '{Blob}' poisoned after {Tries} tries")]
     private partial void LogPoisoned(string function, string blob, int tries);
+
+    [LoggerMessage(EventId = 8005, Level = LogLevel.Information, Message = "Function '{Function}' watches container '{Container}' by scanning it (its source, {Source}, has no local equivalent)")]
+    private partial void LogListeningInsteadOf(string function, string container, string source);
 }
 
 /// <summary>Makes a <see cref="BlobTriggerListener"/> for each blobTrigger.</summary>
