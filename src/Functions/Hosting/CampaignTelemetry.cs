@@ -59,7 +59,8 @@ internal sealed class CampaignTelemetry
 /// <see cref="CampaignTelemetry"/> metrics. Exported to Application Insights when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c>
 /// is set, authenticated with the managed identity named in <c>APPLICATIONINSIGHTS_AUTHENTICATION_STRING</c>
 /// (<c>Authorization=AAD;ClientId=...</c>; the template turns the resource's local auth off); otherwise to the console
-/// when <c>Telemetry__Console</c> is true (./run.sh sets it; tests leave it off to keep their output readable).
+/// when <c>Telemetry__Console</c> is true, as log lines the host shows (<see cref="ConsoleTelemetry"/>; ./run.sh sets
+/// it; tests leave it off to keep their output readable).
 /// host.json's <c>telemetryMode: OpenTelemetry</c> makes the Functions host in Azure emit its side the same way.
 /// </summary>
 internal static class TelemetrySetup
@@ -82,8 +83,8 @@ internal static class TelemetrySetup
         }
         else if (configuration.GetValue("Telemetry:Console", false))
         {
-            telemetry.WithTracing(tracing => tracing.AddConsoleExporter())
-                .WithMetrics(metrics => metrics.AddConsoleExporter((_, reader) => reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 60_000));
+            telemetry.WithTracing(tracing => tracing.AddProcessor(ConsoleTelemetry.Spans))
+                .WithMetrics(metrics => metrics.AddReader(ConsoleTelemetry.Metrics));
         }
         return services;
     }
