@@ -44,6 +44,7 @@ internal static class BenchApp
             ["QueuePrefix"] = prefix + "-",
             ["TaskHub"] = prefix, // the Durable task hub: its own queues, tables and containers
             ["CAMPAIGNS_DEV_API_KEY"] = key,
+            ["AZURE_FUNCTIONS_ENVIRONMENT"] = "Development", // the event tap's webhook listens on 127.0.0.1
         };
         if (events)
         {

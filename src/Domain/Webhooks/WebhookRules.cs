@@ -1,4 +1,5 @@
 using Campaigns.Domain.Events;
+using Campaigns.Domain.Network;
 using Campaigns.Domain.Validation;
 
 namespace Campaigns.Domain.Webhooks;
@@ -20,7 +21,10 @@ public sealed record WebhookSpec(Uri Url, IReadOnlyList<string> Events, string? 
 /// <list type="bullet">
 /// <item><c>url</c> is required, absolute, at most 2,048 characters, without user name or password, and <c>https</c>;
 /// <c>http</c> only for a loopback host (<c>localhost</c>, <c>127.0.0.1</c>, <c>[::1]</c>) or when the deployment allows
-/// it (setting <c>Webhooks:AllowHttp</c>).</item>
+/// it (setting <c>Webhooks:AllowHttp</c>). A host written as an IP address must be one the deployment's
+/// <see cref="EgressPolicy"/> connects to (never a private, link-local, metadata or reserved address; loopback only in
+/// Development), and <c>localhost</c> only where loopback is allowed. A name is checked again, against what it resolves
+/// to, every time a connection is made: this check only refuses early what could never be delivered.</item>
 /// <item><c>events</c> is optional (absent or null = <c>["*"]</c>, every event); when present, a non-empty list of at
 /// most 50 entries, each a filter <see cref="EventTypes.IsValidFilter"/> accepts. Repeated entries are kept once.</item>
 /// <item><c>secret</c> is optional (absent = one is generated); when present, 16 to 256 characters, no control
@@ -46,9 +50,9 @@ public static class WebhookRules
     public const int MaxBatchSize = 500;
 
     /// <summary>The valid subscription, or null with every broken rule added to <paramref name="errors"/>.</summary>
-    public static WebhookSpec? Validate(WebhookDraft draft, bool allowHttp, ValidationErrors errors)
+    public static WebhookSpec? Validate(WebhookDraft draft, bool allowHttp, EgressPolicy egress, ValidationErrors errors)
     {
-        var url = Url(draft.Url, allowHttp, errors);
+        var url = Url(draft.Url, allowHttp, egress, errors);
         var events = Events(draft.Events, errors);
         Secret(draft.Secret, errors);
         if (draft.BatchSize is { } size and (< 1 or > MaxBatchSize) && !errors.Has("batch_size"))
@@ -56,7 +60,7 @@ public static class WebhookRules
         return errors.Any || url is null || events is null ? null : new WebhookSpec(url, events, draft.Secret, draft.BatchSize ?? 1);
     }
 
-    private static Uri? Url(string? text, bool allowHttp, ValidationErrors errors)
+    private static Uri? Url(string? text, bool allowHttp, EgressPolicy egress, ValidationErrors errors)
     {
         const string field = "url";
         if (errors.Has(field))
@@ -79,6 +83,11 @@ public static class WebhookRules
         if (uri.UserInfo.Length > 0)
         {
             errors.Add(field, "must not contain a user name or password; authenticate the request by its signature");
+            return null;
+        }
+        if (egress.LiteralHostProblem(uri) is { } problem)
+        {
+            errors.Add(field, problem);
             return null;
         }
         if (uri.Scheme == "http" && !uri.IsLoopback && !allowHttp)

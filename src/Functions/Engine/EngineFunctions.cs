@@ -39,14 +39,18 @@ public sealed class EngineFunctions(IServiceProvider services)
     }
 
     /// <summary>
-    /// Ends and purges a deleted campaign's orchestration, then removes its contact rows. Idempotent: a purged instance
-    /// is not found again; deleting rows that are gone already changes nothing.
+    /// Ends and purges a deleted campaign's orchestration, then removes its contact rows; notes the deletion for retention
+    /// first, which removes the rest (its event stream, its agent pool) <c>Retention__DeletedCampaignDays</c> later.
+    /// Idempotent: a purged instance is not found again; deleting rows that are gone already changes nothing; the note is
+    /// an upsert.
     /// </summary>
     [Function("CampaignPurge")]
     public async Task CampaignPurge([QueueTrigger("%QueuePrefix%" + EngineQueues.PurgeQueue)] string message,
         [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
         var purge = EngineQueues.Parse<PurgeMessage>(message);
+        await services.GetRequiredService<Retention.IRetentionNotes>().CampaignDeletedAsync(
+            purge.Account, purge.Campaign, NodaTime.Instant.FromDateTimeOffset(services.GetRequiredService<TimeProvider>().GetUtcNow()), cancellationToken);
         await Instances.PurgeAsync(client, purge.Campaign, cancellationToken);
         await Contacts.PurgeAsync(purge.Campaign, purge.Shards, cancellationToken);
     }

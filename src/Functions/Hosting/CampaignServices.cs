@@ -6,6 +6,8 @@ using Campaigns.Functions.Http.Auth;
 using Campaigns.Functions.Integration.Events;
 using Campaigns.Functions.Integration.ServiceBus;
 using Campaigns.Functions.Integration.Webhooks;
+using Campaigns.Functions.Network;
+using Campaigns.Functions.Retention;
 using Campaigns.Functions.Storage;
 using Campaigns.Functions.Uploads;
 using Campaigns.Functions.VoiceAgents;
@@ -53,7 +55,8 @@ internal static class CampaignServices
         services.AddMetrics();
         services.TryAddSingleton<CampaignTelemetry>();
         services.AddSingleton<SimulatedVoiceAgent>();
-        services.AddHttpClient<HttpVoiceAgent>();
+        services.AddEgressGuard();
+        services.AddHttpClient<HttpVoiceAgent>().UseEgressGuard();
         services.AddSingleton<IVoiceAgent>(sp =>
             string.Equals(sp.GetRequiredService<HttpVoiceAgentOptions>().Kind, "http", StringComparison.OrdinalIgnoreCase)
                 ? sp.GetRequiredService<HttpVoiceAgent>()
@@ -74,6 +77,7 @@ internal static class CampaignServices
         services.AddSingleton<ApiKeys>();
         services.AddServiceBusIntegration();
         services.AddWebhooks();
+        services.AddRetention();
         services.AddIntegrationEvents(); // after both sides: its defaults apply only where they registered nothing
         services.AddMemoryCache();
         services.AddProblemDetails();

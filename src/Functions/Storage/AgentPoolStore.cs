@@ -63,6 +63,19 @@ internal sealed class AgentPoolStore(TableServiceClient service, StorageOptions 
         }
     }
 
+    /// <summary>Deletes a pool (a deleted campaign's own, by retention); a pool that is not there is fine.</summary>
+    public async Task DeleteAsync(string accountId, string poolKey, CancellationToken cancellationToken)
+    {
+        await EnsureCreatedAsync(cancellationToken);
+        try
+        {
+            await _table.DeleteEntityAsync(accountId, poolKey, ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+        }
+    }
+
     private Task EnsureCreatedAsync(CancellationToken cancellationToken) =>
         _created ??= _table.CreateIfNotExistsAsync(cancellationToken);
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Campaigns.Functions.Network;
 using Campaigns.Functions.Storage;
 
 namespace Campaigns.Functions.VoiceAgents;
@@ -30,7 +31,9 @@ internal sealed class HttpVoiceAgentOptions
 /// A real provider over HTTP. The request carries the campaign, <c>script_id</c>, language, the contact with its
 /// custom fields, and the callback URL; its <c>Idempotency-Key</c> header is the attempt id, so a request repeated
 /// after a timeout never makes the provider place a second call. The provider reports the result to
-/// <c>POST /v1/calls/{call_id}/result</c> with the account's API key.
+/// <c>POST /v1/calls/{call_id}/result</c> with the account's API key. Its connections go through the
+/// <see cref="EgressGuard"/>: a <c>VoiceAgent__Url</c> whose host is (or resolves to) a private, loopback, link-local or
+/// metadata address is refused before any socket opens, and the attempt is recorded as failed.
 /// </summary>
 internal sealed class HttpVoiceAgent(HttpClient http, HttpVoiceAgentOptions options) : IVoiceAgent
 {
@@ -77,6 +80,11 @@ internal sealed class HttpVoiceAgent(HttpClient http, HttpVoiceAgentOptions opti
                     return;
                 if ((int)response.StatusCode < 500 && response.StatusCode != System.Net.HttpStatusCode.TooManyRequests || attempt == MaxTries)
                     throw new VoiceAgentException($"The provider refused call {callId}: HTTP {(int)response.StatusCode}");
+            }
+            catch (HttpRequestException ex) when (EgressRefusedException.In(ex) is { } refused)
+            {
+                // Not sent, and repeating cannot help: VoiceAgent__Url names an address this deployment does not connect to.
+                throw new VoiceAgentException($"Call {callId} was not sent to the provider: {refused.Reason}", ex);
             }
             catch (HttpRequestException ex) when (attempt < MaxTries)
             {

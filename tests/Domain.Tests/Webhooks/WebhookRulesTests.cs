@@ -1,3 +1,4 @@
+using Campaigns.Domain.Network;
 using Campaigns.Domain.Validation;
 using Campaigns.Domain.Webhooks;
 
@@ -5,10 +6,11 @@ namespace Campaigns.Domain.Tests.Webhooks;
 
 public sealed class WebhookRulesTests
 {
-    private static (WebhookSpec? Spec, ValidationErrors Errors) Validate(string? url = "https://example.com/hooks", IReadOnlyList<string?>? events = null, string? secret = null, bool allowHttp = false)
+    private static (WebhookSpec? Spec, ValidationErrors Errors) Validate(string? url = "https://example.com/hooks", IReadOnlyList<string?>? events = null, string? secret = null, bool allowHttp = false,
+        EgressPolicy? egress = null)
     {
         var errors = new ValidationErrors();
-        return (WebhookRules.Validate(new WebhookDraft(url, events, secret), allowHttp, errors), errors);
+        return (WebhookRules.Validate(new WebhookDraft(url, events, secret), allowHttp, egress ?? EgressPolicy.PublicOnly, errors), errors);
     }
 
     private static string OnlyField(ValidationErrors errors) => Assert.Single(errors.All).Field;
@@ -46,7 +48,37 @@ public sealed class WebhookRulesTests
     [InlineData("http://localhost:8080/hooks")]
     [InlineData("http://127.0.0.1/hooks")]
     [InlineData("http://[::1]:9000/hooks")]
-    public void Validate_HttpToLoopback_IsAccepted(string url) => Assert.False(Validate(url).Errors.Any);
+    public void Validate_HttpToLoopbackInDevelopment_IsAccepted(string url) => Assert.False(Validate(url, egress: EgressPolicy.Development).Errors.Any);
+
+    [Theory]
+    [InlineData("http://localhost:8080/hooks")]
+    [InlineData("https://api.localhost/hooks")]
+    [InlineData("http://127.0.0.1/hooks")]
+    [InlineData("https://[::1]:9000/hooks")]
+    [InlineData("https://10.0.0.5/hooks")]
+    [InlineData("https://192.168.1.20/hooks")]
+    [InlineData("https://169.254.169.254/latest/meta-data/")]
+    [InlineData("https://168.63.129.16/machine")]
+    [InlineData("https://[fd00:ec2::254]/latest")]
+    [InlineData("https://[::ffff:127.0.0.1]/hooks")]
+    [InlineData("https://[::ffff:10.0.0.5]/hooks")]
+    [InlineData("https://0.0.0.0/hooks")]
+    [InlineData("https://2130706433/hooks")]
+    public void Validate_LiteralNonPublicHostOutsideDevelopment_NamesUrl(string url) => Assert.Equal("url", OnlyField(Validate(url).Errors));
+
+    [Fact]
+    public void Validate_PrivateAddressInDevelopment_IsStillRefused() =>
+        Assert.Equal("url", OnlyField(Validate("https://10.0.0.5/hooks", egress: EgressPolicy.Development).Errors));
+
+    [Fact]
+    public void Validate_PrivateAddressWhenPrivateNetworksAreAllowed_IsAccepted() =>
+        Assert.False(Validate("https://10.0.0.5/hooks", egress: new EgressPolicy(false, true)).Errors.Any);
+
+    [Theory]
+    [InlineData("https://93.184.215.14/hooks")]
+    [InlineData("https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/hooks")]
+    [InlineData("https://hooks.internal.example/x")] // a name: checked against what it resolves to when the connection is made
+    public void Validate_PublicAddressOrAName_IsAccepted(string url) => Assert.False(Validate(url).Errors.Any);
 
     [Fact]
     public void Validate_HttpWhenAllowed_IsAccepted() => Assert.False(Validate("http://example.com/hooks", allowHttp: true).Errors.Any);

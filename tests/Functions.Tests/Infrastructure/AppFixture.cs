@@ -76,15 +76,28 @@ public class AppFixture : IAsyncLifetime
     public static IEnumerable<KeyValuePair<string, string?>> TriggersOff(params string[] except) =>
         InProcessFunctionsApp.TriggerFunctions.Except(except).Select(name => new KeyValuePair<string, string?>($"AzureWebJobs.{name}.Disabled", "true"));
 
-    /// <summary>The settings every instance of this fixture's app runs with.</summary>
-    public Dictionary<string, string?> Settings => new(_settings)
+    /// <summary>
+    /// The settings every instance of this fixture's app runs with. Unless the fixture says otherwise, the app runs as
+    /// Development, as <c>./run.sh</c> does (so webhooks and the voice agent may reach the tests' receivers on 127.0.0.1),
+    /// and the hourly <c>Retention</c> timer is off (tests that expire things run it themselves on the fake clock).
+    /// </summary>
+    public Dictionary<string, string?> Settings
     {
-        ["AzureWebJobsStorage"] = AppStorageConnectionString,
-        ["Storage:TablePrefix"] = Prefix,
-        ["QueuePrefix"] = Prefix + "-",
-        ["TaskHub"] = Prefix, // the Durable task hub of this app: its own control queues, history and instances
-        ["CAMPAIGNS_DEV_API_KEY"] = DevApiKey,
-    };
+        get
+        {
+            var settings = new Dictionary<string, string?>(_settings)
+            {
+                ["AzureWebJobsStorage"] = AppStorageConnectionString,
+                ["Storage:TablePrefix"] = Prefix,
+                ["QueuePrefix"] = Prefix + "-",
+                ["TaskHub"] = Prefix, // the Durable task hub of this app: its own control queues, history and instances
+                ["CAMPAIGNS_DEV_API_KEY"] = DevApiKey,
+            };
+            settings.TryAdd("AZURE_FUNCTIONS_ENVIRONMENT", "Development");
+            settings.TryAdd("AzureWebJobs.Retention.Disabled", "true");
+            return settings;
+        }
+    }
 
     /// <summary>Lets a fixture give the app another connection string (a proxy in front of Azurite, say).</summary>
     protected virtual Task<string> AppStorageAsync(string azurite) => Task.FromResult(azurite);

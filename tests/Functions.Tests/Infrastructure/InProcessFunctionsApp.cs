@@ -156,7 +156,7 @@ public sealed class InProcessFunctionsApp : IAsyncDisposable
 
     /// <summary>The app's orchestration, activity, queue, blob and timer functions: what <c>AzureWebJobs.{name}.Disabled</c> turns off for a test or benchmark that drives them itself.</summary>
     public static readonly IReadOnlyList<string> TriggerFunctions =
-        ["CampaignOrchestrator", "CampaignLook", "CampaignWake", "CallOutcome", "CampaignPurge", "EventRelay", "CampaignSweep", "UploadSplit", "UploadBatch"];
+        ["CampaignOrchestrator", "CampaignLook", "CampaignWake", "CallOutcome", "CampaignPurge", "EventRelay", "CampaignSweep", "UploadSplit", "UploadBatch", "Retention"];
 
     /// <summary>The worker's services: the app's.</summary>
     public IServiceProvider Services => Worker.Services;

@@ -84,10 +84,17 @@ internal static class UploadEndpoints
     /// <c>{"success": true}</c> once the failed batches (or a failed split) are queued again; 404 for an unknown upload;
     /// 409 when the upload has not failed (pending, processing and completed uploads have nothing to redo).
     /// </summary>
-    private static async Task<IResult> RetryAsync(HttpContext http, string uuid, UploadStore uploads, UploadCommands commands, CancellationToken cancellationToken)
+    private static async Task<IResult> RetryAsync(HttpContext http, string uuid, UploadStore uploads, UploadCommands commands, UploadBlobs blobs,
+        CancellationToken cancellationToken)
     {
         if (await uploads.GetAsync(http.AccountId(), uuid, cancellationToken) is not { } upload)
             return Problems.NotFound($"No upload '{uuid}' in this account.");
+        if (upload.Status == UploadStatus.Failed && !(await blobs.File(upload.Id).ExistsAsync(cancellationToken)).Value)
+        {
+            // Retention deleted the file (Retention__UploadBlobDays after the upload ended): nothing is left to retry from.
+            return Problems.Conflict($"Upload {upload.Id} ended too long ago: its file has expired and was deleted. Upload the file again.",
+                new Dictionary<string, object?> { ["status"] = upload.Status, ["expired"] = true });
+        }
         return await commands.RetryAsync(upload, cancellationToken) is { } queued
             ? Results.Json(new { success = true, batches = queued })
             : Problems.Conflict($"Upload {upload.Id} is {upload.Status}; only a failed upload can be retried.",

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Campaigns.Domain.Network;
 using Campaigns.Domain.Validation;
 using Campaigns.Domain.Webhooks;
 using Campaigns.Functions.Http.Auth;
@@ -71,7 +72,7 @@ internal static class WebhookEndpoints
     }
 
     private static async Task<IResult> CreateAsync(
-        HttpContext http, WebhookStore store, WebhookOptions options, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext http, WebhookStore store, WebhookOptions options, EgressPolicy egress, TimeProvider time, CancellationToken cancellationToken)
     {
         var (document, problem) = await JsonBody.ReadObjectAsync(http.Request, cancellationToken);
         if (problem is not null)
@@ -80,7 +81,7 @@ internal static class WebhookEndpoints
         WebhookSpec? spec = null;
         using (document)
         {
-            if (JsonBody.Read(() => spec = WebhookRules.Validate(Read(document!.RootElement, errors), options.AllowHttp, errors)) is { } unreadable)
+            if (JsonBody.Read(() => spec = WebhookRules.Validate(Read(document!.RootElement, errors), options.AllowHttp, egress, errors)) is { } unreadable)
                 return unreadable;
         }
         if (spec is null)

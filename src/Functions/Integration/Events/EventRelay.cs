@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using Campaigns.Domain.Events;
+using Campaigns.Functions.Retention;
 using Campaigns.Functions.Storage;
 using NodaTime;
 
@@ -47,7 +48,8 @@ internal sealed class RelayMetrics
 /// </summary>
 internal sealed partial class EventRelay(
     CampaignTables tables, OutboxIndex index, EventStreamStore streams, CampaignStore campaigns, EventQueue queue, BrokerDelivery broker,
-    IWebhookFanOut webhooks, EventsOptions options, RelayMetrics metrics, Hosting.CampaignTelemetry telemetry, TimeProvider time, ILogger<EventRelay> log)
+    IWebhookFanOut webhooks, IRetentionNotes retention, EventsOptions options, RelayMetrics metrics, Hosting.CampaignTelemetry telemetry,
+    TimeProvider time, ILogger<EventRelay> log)
 {
     public const string BrokerDestination = BrokerDelivery.Destination;
     private const int ParallelReads = 8;
@@ -108,6 +110,8 @@ internal sealed partial class EventRelay(
         RelayMetrics.Since(ref metrics.ReadTicks, reading);
         var fence = (now - Settle).ToUnixTimeTicks();
         var ready = rows.Where(r => r.TimeTicks <= fence).ToList();
+        if (ready.Count > 0) // a campaign's end or an upload's, noted for retention before it is appended (a crash repeats both)
+            await retention.EventsAppendingAsync(ready.SelectMany(r => r.Events).ToList(), cancellationToken);
         if (ready.Count > 0 && !await AppendAsync(head, ready, cancellationToken))
         {
             await queue.ScheduleAsync(new EventWork("relay", accountId, campaignId), TimeSpan.FromSeconds(1), cancellationToken);

@@ -30,9 +30,9 @@ internal sealed record StreamCursor(string CampaignId, string Destination, long 
 /// Campaign event streams: table <c>events</c>, PartitionKey = campaign id. The events, in the order the relay appended
 /// them, are packed into pages (<c>p{last sequence:000000000000}</c>, up to <see cref="PageEvents"/> events or
 /// <see cref="PageBytes"/> bytes each, <see cref="PackedColumns"/>): an append of a thousand events is a few rows, and a
-/// reader finds the page that holds sequence <c>n</c> as the first page whose key is at least <c>p{n}</c>. The pages stay
-/// as the campaign's history. <c>~head</c> holds the next sequence; <c>~cursor~{destination}</c> rows say how far each
-/// destination has got. Every write names its ETag.
+/// reader finds the page that holds sequence <c>n</c> as the first page whose key is at least <c>p{n}</c>. <c>~head</c> holds the next sequence; <c>~cursor~{destination}</c> rows say how far each
+/// destination has got. Every write names its ETag. A finished campaign's stream is deleted whole by retention
+/// (<see cref="Retention.RetentionSweeper"/>) once every destination has had it and it is old enough.
 /// </summary>
 internal sealed class EventStreamStore(CampaignTables tables)
 {
@@ -184,6 +184,49 @@ internal sealed class EventStreamStore(CampaignTables tables)
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
             throw new ConcurrencyConflictException($"The {cursor.Destination} cursor of {cursor.CampaignId} changed concurrently", ex);
+        }
+    }
+
+    /// <summary>Every destination's cursor in the stream (the broker's, webhooks' including deleted ones).</summary>
+    public async Task<List<StreamCursor>> ReadCursorsAsync(string campaignId, CancellationToken cancellationToken)
+    {
+        var cursors = new List<StreamCursor>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {campaignId} and RowKey ge {CursorPrefix} and RowKey lt {CursorPrefix + "~"}");
+        await foreach (var e in tables.Events.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            cursors.Add(new StreamCursor(campaignId, e.RowKey[CursorPrefix.Length..], e.GetInt64("Delivered") ?? 0, e.GetInt32("FailedAttempts") ?? 0,
+                At(e, "FirstFailedAt"), At(e, "NextAttemptAt"), At(e, "LeaseUntil"), e.ETag));
+        }
+        return cursors;
+    }
+
+    /// <summary>When the page ending at <paramref name="lastSequence"/> (the stream's last) was appended; null when there is none.</summary>
+    public async Task<Instant?> AppendedAtAsync(string campaignId, long lastSequence, CancellationToken cancellationToken)
+    {
+        var page = await tables.Events.GetEntityIfExistsAsync<TableEntity>(campaignId, PageKey(lastSequence), select: ["AppendedAt"], cancellationToken: cancellationToken);
+        return page.HasValue ? At(page.Value!, "AppendedAt") : null;
+    }
+
+    /// <summary>
+    /// Deletes the stream's head if it still has the ETag read (no append since); false when it changed. The first step
+    /// of deleting a stream: with the head gone the rest of the partition is leftovers.
+    /// </summary>
+    public async Task<bool> DeleteHeadAsync(StreamHead head, CancellationToken cancellationToken)
+    {
+        if (head.ETag == default)
+            return true;
+        try
+        {
+            await tables.Events.DeleteEntityAsync(head.CampaignId, HeadKey, head.ETag, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            return false;
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Azure.Data.Tables;
+using Campaigns.Functions.Retention;
 using Campaigns.Functions.Storage;
 using NodaTime;
 
@@ -41,9 +42,12 @@ internal sealed record LoggedDelivery(string Id, DeliveryRecord Record);
 /// so a webhook taking a thousand events a second costs a few writes a second, not a thousand. RowKey = the newest
 /// attempt's time as inverted ticks (19 digits) and a random suffix, so a partition reads newest first and two rows of
 /// the same tick never collide; an attempt's id is its row's key and its place in the row. Rows are insert-only: an
-/// attempt, once made, is history. The log of a deleted webhook is left in place (nothing lists it any more).
+/// attempt, once made, is history, until retention deletes rows whose newest attempt is older than
+/// <c>Retention__WebhookDeliveryDays</c> (a range of keys at the partition's end: <see cref="DeleteOlderThanAsync"/>); a
+/// webhook's first row notes it in the retention index, which looks at its log daily while it exists and until a
+/// deleted webhook's log is empty.
 /// </summary>
-internal sealed class WebhookDeliveryLog(CampaignTables tables)
+internal sealed class WebhookDeliveryLog(CampaignTables tables, IRetentionNotes retention)
 {
     public const int MaxErrorLength = 500;
     public const int RecordsPerRow = 500;
@@ -52,6 +56,7 @@ internal sealed class WebhookDeliveryLog(CampaignTables tables)
     public async Task<string> RecordAsync(string accountId, string webhookId, DeliveryRecord record, CancellationToken cancellationToken)
     {
         var entity = ToEntity(accountId, webhookId, [record]);
+        await retention.WebhookLoggedAsync(accountId, webhookId, record.AttemptedAt, cancellationToken);
         await tables.WebhookDeliveries.AddEntityAsync(entity, cancellationToken); // insert-only: the random suffix makes a clash a bug, not a race
         return Id(entity.RowKey, 0);
     }
@@ -61,6 +66,7 @@ internal sealed class WebhookDeliveryLog(CampaignTables tables)
     {
         if (records.Count == 0)
             return;
+        await retention.WebhookLoggedAsync(accountId, webhookId, records[0].AttemptedAt, cancellationToken);
         var rows = records.Chunk(RecordsPerRow).Select(chunk => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(accountId, webhookId, chunk))).ToList();
         try
         {
@@ -141,6 +147,21 @@ internal sealed class WebhookDeliveryLog(CampaignTables tables)
 
     private static List<LoggedDelivery> Newest(List<LoggedDelivery> found) =>
         found.OrderByDescending(d => d.Record.AttemptedAt).ThenBy(d => d.Id, StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// Deletes the webhook's rows whose newest attempt is at or before <paramref name="cutoff"/>, within the budget; true
+    /// when none is left. Keys hold the newest attempt's time inverted, so those rows are the partition's last keys.
+    /// </summary>
+    public Task<bool> DeleteOlderThanAsync(string accountId, string webhookId, Instant cutoff, DeleteBudget budget, CancellationToken cancellationToken) =>
+        TableDeletes.DeleteAsync(tables.WebhookDeliveries, Partition(accountId, webhookId), OlderThan(cutoff), budget, cancellationToken);
+
+    /// <summary>Whether the webhook has any row left in its log.</summary>
+    public Task<bool> AnyAsync(string accountId, string webhookId, CancellationToken cancellationToken) =>
+        TableDeletes.AnyAsync(tables.WebhookDeliveries, Partition(accountId, webhookId), null, cancellationToken);
+
+    /// <summary>Rows whose newest attempt is at or before <paramref name="cutoff"/>: keys after <c>{inverted cutoff}</c> (then <c>_</c> and the suffix).</summary>
+    private static string OlderThan(Instant cutoff) =>
+        TableClient.CreateQueryFilter($"RowKey gt {(long.MaxValue - cutoff.ToUnixTimeTicks()).ToString("D19", CultureInfo.InvariantCulture)}");
 
     private static string Partition(string accountId, string webhookId) => $"{accountId}~{webhookId}";
 }

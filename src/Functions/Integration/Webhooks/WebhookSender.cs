@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Campaigns.Domain.Webhooks;
+using Campaigns.Functions.Network;
 using NodaTime;
 
 namespace Campaigns.Functions.Integration.Webhooks;
@@ -18,7 +19,8 @@ internal sealed record DeliveryAttempt(bool Delivered, int? StatusCode, string? 
 /// (<c>application/cloudevents+json; charset=utf-8</c>), <c>Campaigns-Event-Id</c>, <c>Campaigns-Event-Type</c> and
 /// <c>Campaigns-Signature</c> (see <see cref="WebhookSignature"/>), signed with the webhook's secret at the time of
 /// the attempt. Redirects are not followed (a 3xx is a failed attempt), the whole exchange is limited to 10 seconds,
-/// and only the first bytes of a failing answer's body are read.
+/// and only the first bytes of a failing answer's body are read. A receiver whose address the egress policy refuses is
+/// never connected to: the attempt fails with <c>not sent: {why}</c> and no status code.
 /// </summary>
 internal sealed partial class WebhookSender(IHttpClientFactory clients, TimeProvider time, ILogger<WebhookSender> logger)
 {
@@ -30,19 +32,22 @@ internal sealed partial class WebhookSender(IHttpClientFactory clients, TimeProv
     private static readonly MediaTypeHeaderValue CloudEventsJson = MediaTypeHeaderValue.Parse("application/cloudevents+json; charset=utf-8");
     private static readonly MediaTypeHeaderValue CloudEventsBatchJson = MediaTypeHeaderValue.Parse("application/cloudevents-batch+json; charset=utf-8");
 
-    /// <summary>The named client: 10 s timeout, no redirects, the webhook User-Agent.</summary>
+    /// <summary>
+    /// The named client: 10 s timeout, no redirects, the webhook User-Agent, and every connection checked by the
+    /// <see cref="EgressGuard"/> (a receiver's host may not resolve to a private, loopback, link-local or metadata address).
+    /// </summary>
     public static void Configure(IServiceCollection services) =>
         services.AddHttpClient(ClientName, client =>
             {
                 client.Timeout = Timeout;
                 client.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
             })
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            .UseEgressGuard(handler =>
             {
-                AllowAutoRedirect = false,
-                UseCookies = false,
-                ConnectTimeout = Timeout,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5), // picks up DNS changes of long-lived receivers
+                handler.AllowAutoRedirect = false;
+                handler.UseCookies = false;
+                handler.ConnectTimeout = Timeout;
+                handler.PooledConnectionLifetime = TimeSpan.FromMinutes(5); // picks up DNS changes of long-lived receivers
             });
 
     /// <summary>POSTs one event (a CloudEvent body).</summary>
@@ -99,6 +104,13 @@ internal sealed partial class WebhookSender(IHttpClientFactory clients, TimeProv
         {
             Log.Unreachable(logger, hook.Id, eventId, "timeout");
             return Done(false, null, $"timed out after {Timeout.TotalSeconds:0} s");
+        }
+        catch (HttpRequestException ex) when (EgressRefusedException.In(ex) is { } refused)
+        {
+            // No socket was opened: the receiver's address is one this deployment does not connect to. A failed attempt
+            // like any other (retried on the back-off schedule: the name may be fixed), with the reason in the log.
+            Log.Unreachable(logger, hook.Id, eventId, "refused by the egress policy");
+            return Done(false, null, Shorten($"not sent: {refused.Reason}", MaxErrorChars));
         }
         catch (HttpRequestException ex)
         {

@@ -137,7 +137,7 @@ internal sealed class WebhookStore(CampaignTables tables)
         return hooks;
     }
 
-    /// <summary>Deletes a webhook; false when the account has none with that id. Its delivery log is kept.</summary>
+    /// <summary>Deletes a webhook; false when the account has none with that id. Its delivery log is kept until retention deletes it (<c>Retention__WebhookDeliveryDays</c> after its newest attempt).</summary>
     /// <exception cref="ConcurrencyConflictException">The account's webhooks kept changing under every one of 30 tries.</exception>
     public async Task<bool> DeleteAsync(string accountId, string id, CancellationToken cancellationToken)
     {
