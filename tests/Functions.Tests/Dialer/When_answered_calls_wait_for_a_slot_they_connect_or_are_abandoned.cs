@@ -14,6 +14,7 @@ public sealed class When_answered_calls_wait_for_a_slot_they_connect_or_are_aban
     [Fact]
     public async Task The_oldest_waiting_call_takes_the_freed_slot_and_the_last_is_abandoned_after_max_wait_time()
     {
+        using var metrics = AppMetrics.Listen(app);
         var start = app.Clock.GetUtcNow();
         var campaign = await DialerCampaign.CreateAsync(app, new JsonObject
         {
@@ -41,6 +42,7 @@ public sealed class When_answered_calls_wait_for_a_slot_they_connect_or_are_aban
         campaign.Advance(TimeSpan.FromSeconds(10)); // 30 s: the deadline
         pool = await campaign.UntilPoolAsync("agent_one", p => p.Waiting.Count == 0, "the last call is abandoned");
         Assert.Equal(1, pool.State.Abandoned);
+        Assert.Equal(1, await metrics.UntilSumAsync("campaigns.calls.abandoned", 1)); // what an operator's dashboard shows
         Assert.Equal(oldest, pool.CallOnSlot[0]);
 
         var contacts = await Eventually.UntilAsync(campaign.ContactsAsync,

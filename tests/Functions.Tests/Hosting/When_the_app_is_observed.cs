@@ -7,6 +7,10 @@ using Campaigns.Functions.Tests.Engine;
 using Campaigns.Functions.Tests.Infrastructure;
 using Campaigns.Functions.VoiceAgents;
 using Campaigns.LocalHost.Invocation;
+using Campaigns.Functions.Tests.Webhooks;
+using Microsoft.AspNetCore.Http;
+using System.Net;
+using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NodaTime;
@@ -44,35 +48,43 @@ public sealed class When_the_app_is_observed(ObservedAppFixture app) : IClassFix
     }
 
     [Fact]
-    public async Task Logs_mask_numbers_and_never_hold_keys_while_metrics_count_the_calls()
+    public async Task Logs_mask_numbers_and_never_hold_keys_while_metrics_count_what_happened()
     {
-        var started = new ConcurrentBag<long>();
-        var meters = app.Service<IMeterFactory>();
-        using var meterListener = new MeterListener
+        using var metrics = AppMetrics.Listen(app);
+        await using var failing = await WebhookReceiver.StartAsync();
+        failing.Respond = http =>
         {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == CampaignTelemetry.Name && ReferenceEquals(instrument.Meter.Scope, meters) && instrument.Name == "campaigns.calls.started")
-                    l.EnableMeasurementEvents(instrument);
-            },
+            http.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            return Task.CompletedTask;
         };
-        meterListener.SetMeasurementEventCallback<long>((_, value, _, _) => started.Add(value));
-        meterListener.Start();
         var (client, apiKey) = await app.NewAccountAsync();
+        var hook = await client.PostAsJsonAsync("/v1/webhooks", new { url = failing.Url().ToString(), events = new[] { "*" }, secret = "whsec_observed_0123456789" });
+        Assert.Equal(HttpStatusCode.Created, hook.StatusCode);
         var refused = Scenario.NewYork(71);
         var answered = Scenario.NewYork(72);
+        var retried = Scenario.NewYork(73);
         app.Refuse(refused);
 
-        var id = await Scenario.CreateAsync(client, [Scenario.Contact(refused), Scenario.Contact(answered, "interested")]);
+        var id = await Scenario.CreateAsync(client, [Scenario.Contact(refused), Scenario.Contact(answered, "interested"), Scenario.Contact(retried, "no_answer")],
+            maxAttempts: 2, retryMinutes: 1);
         await Scenario.StartAsync(client, id);
+        await Scenario.UntilContactsAsync(client, id, c => c[retried]["attempts"]!.GetValue<int>() == 1 && c[retried]["status"]!.GetValue<string>() == "pending", "the first attempt is over");
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
         var done = await Scenario.UntilStatusAsync(client, id, "completed");
 
-        Assert.Equal(2, done["calls_made"]!.GetValue<int>());
-        Assert.Equal(1L, await Eventually.UntilAsync(() => Task.FromResult(started.Sum()), sum => sum > 0, "calls.started counted"));
+        // Five attempts: two refused by the provider (claimed, never started), one answered, two unanswered.
+        Assert.Equal(5, done["calls_made"]!.GetValue<int>());
+        Assert.Equal(3, await metrics.UntilSumAsync("campaigns.calls.started", 3));
+        Assert.Equal(1, metrics.Sum("campaigns.calls.connected"));
+        Assert.True(metrics.Count("campaigns.retry.lateness") >= 2, "both retries (the refused contact's and the unanswered one's) measured");
+        Assert.True(await metrics.UntilSumAsync("campaigns.webhook.failures", 1) >= 1);
+        Assert.True(metrics.Count("campaigns.outbox.age") > 0, "the relay measured the outbox rows it moved");
+
         var logs = app.Logs.ToList();
-        var refusal = Assert.Single(logs, l => l.Contains("refused attempt", StringComparison.Ordinal) && l.Contains(id, StringComparison.Ordinal));
-        Assert.Contains(PhoneMask.Digits(refused.TrimStart('+')), refusal); // the attempt, masked, and the provider's text, masked
-        foreach (var secret in new[] { refused.TrimStart('+'), answered.TrimStart('+'), apiKey, app.DevApiKey })
+        var refusals = logs.Where(l => l.Contains("refused attempt", StringComparison.Ordinal) && l.Contains(id + ".", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, refusals.Count);
+        Assert.All(refusals, refusal => Assert.Contains(PhoneMask.Digits(refused.TrimStart('+')), refusal)); // the attempt, masked, and the provider's text, masked
+        foreach (var secret in new[] { refused.TrimStart('+'), answered.TrimStart('+'), retried.TrimStart('+'), apiKey, app.DevApiKey })
             Assert.DoesNotContain(logs, l => l.Contains(secret, StringComparison.Ordinal));
     }
 }
@@ -81,6 +93,7 @@ public sealed class When_the_app_is_observed(ObservedAppFixture app) : IClassFix
 public sealed class ObservedAppFixture() : AppFixture(new DateTimeOffset(2026, 3, 2, 15, 0, 0, TimeSpan.Zero), new()
 {
     ["Simulator:CallSeconds"] = "0",
+    ["Events:MaxDelaySeconds"] = "1",
 })
 {
     private readonly ConcurrentDictionary<string, bool> _refused = new();
