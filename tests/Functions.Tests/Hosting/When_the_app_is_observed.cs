@@ -23,6 +23,8 @@ namespace Campaigns.Functions.Tests.Hosting;
 /// </summary>
 public sealed class When_the_app_is_observed(ObservedAppFixture app) : IClassFixture<ObservedAppFixture>
 {
+    private const string WebhookSecret = "whsec_observed_0123456789";
+
     [Fact]
     public async Task An_invocation_is_one_trace_from_the_caller_through_the_host_to_the_worker()
     {
@@ -58,7 +60,7 @@ public sealed class When_the_app_is_observed(ObservedAppFixture app) : IClassFix
             return Task.CompletedTask;
         };
         var (client, apiKey) = await app.NewAccountAsync();
-        var hook = await client.PostAsJsonAsync("/v1/webhooks", new { url = failing.Url().ToString(), events = new[] { "*" }, secret = "whsec_observed_0123456789" });
+        var hook = await client.PostAsJsonAsync("/v1/webhooks", new { url = failing.Url().ToString(), events = new[] { "*" }, secret = WebhookSecret });
         Assert.Equal(HttpStatusCode.Created, hook.StatusCode);
         var refused = Scenario.NewYork(71);
         var answered = Scenario.NewYork(72);
@@ -84,7 +86,7 @@ public sealed class When_the_app_is_observed(ObservedAppFixture app) : IClassFix
         var refusals = logs.Where(l => l.Contains("refused attempt", StringComparison.Ordinal) && l.Contains(id + ".", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, refusals.Count);
         Assert.All(refusals, refusal => Assert.Contains(PhoneMask.Digits(refused.TrimStart('+')), refusal)); // the attempt, masked, and the provider's text, masked
-        foreach (var secret in new[] { refused.TrimStart('+'), answered.TrimStart('+'), retried.TrimStart('+'), apiKey, app.DevApiKey })
+        foreach (var secret in new[] { refused.TrimStart('+'), answered.TrimStart('+'), retried.TrimStart('+'), apiKey, app.DevApiKey, WebhookSecret })
             Assert.DoesNotContain(logs, l => l.Contains(secret, StringComparison.Ordinal));
     }
 }
