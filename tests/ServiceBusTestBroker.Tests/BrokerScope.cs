@@ -62,6 +62,17 @@ internal sealed class BrokerScope : IAsyncDisposable
     public static async Task<ServiceBusReceivedMessage> ReceiveOneAsync(ServiceBusReceiver receiver) =>
         await receiver.ReceiveMessageAsync(Wait) ?? throw new Xunit.Sdk.XunitException($"No message arrived on '{receiver.EntityPath}' within {Wait}.");
 
+    /// <summary>Receives exactly <paramref name="count"/> messages in as few receives as they take, failing the test if they do not all come within <see cref="Wait"/>.</summary>
+    public static async Task<List<ServiceBusReceivedMessage>> ReceiveAsync(ServiceBusReceiver receiver, int count)
+    {
+        var received = new List<ServiceBusReceivedMessage>();
+        var deadline = DateTime.UtcNow + Wait;
+        while (received.Count < count && DateTime.UtcNow < deadline)
+            received.AddRange(await receiver.ReceiveMessagesAsync(count - received.Count, deadline - DateTime.UtcNow));
+        return received.Count == count ? received
+            : throw new Xunit.Sdk.XunitException($"{received.Count} of {count} messages arrived on '{receiver.EntityPath}' within {Wait}.");
+    }
+
     /// <summary>Polls until <paramref name="condition"/> holds, for broker state that changes on its own (lock expiry).</summary>
     public static async Task EventuallyAsync(Func<bool> condition, string what)
     {

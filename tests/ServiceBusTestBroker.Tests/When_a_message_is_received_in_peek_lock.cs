@@ -42,8 +42,9 @@ public class When_a_message_is_received_in_peek_lock
         await scope.SendAsync("results", BrokerScope.Message("m1"), BrokerScope.Message("m2"));
         await using var receiver = scope.Client.CreateReceiver("results");
 
-        var first = await BrokerScope.ReceiveOneAsync(receiver);
-        var second = await BrokerScope.ReceiveOneAsync(receiver);
+        // One receive for both: two single receives in a row sometimes meet the SDK's second credit (README, "How the SDK speaks").
+        var both = await BrokerScope.ReceiveAsync(receiver, 2);
+        var (first, second) = (both[0], both[1]);
 
         Assert.Equal([("m1", 1L), ("m2", 2L)], [(first.MessageId, first.SequenceNumber), (second.MessageId, second.SequenceNumber)]);
         Assert.InRange(first.EnqueuedTime, before, DateTimeOffset.UtcNow.AddSeconds(1));
