@@ -5,7 +5,7 @@ using Campaigns.Functions.Hosting;
 if (args.Length > 0 && args[0] == AccountBootstrap.Command)
 {
     var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-    return await AccountBootstrap.RunAsync(args[1..], configuration, Console.Out, Console.Error, CancellationToken.None);
+    return await AccountBootstrap.RunAsync(args[1..], configuration, TimeProvider.System, Console.Out, Console.Error, CancellationToken.None);
 }
 CampaignsWorker.Build(args).Run();
 return 0;

@@ -19,7 +19,7 @@ internal static class AccountBootstrap
     private const string Usage = "Usage: Campaigns.Functions bootstrap --account-name NAME [--account-id acct_...]";
 
     /// <summary>Runs the command; 0 when a key was made, 2 for a usage error, 1 when storage refused.</summary>
-    public static async Task<int> RunAsync(string[] args, IConfiguration configuration, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string[] args, IConfiguration configuration, TimeProvider time, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         string? name = null, accountId = null;
         for (var i = 0; i < args.Length; i++)
@@ -64,7 +64,7 @@ internal static class AccountBootstrap
             }
             accountId ??= "acct_" + Guid.NewGuid().ToString("N")[..12];
             var key = ApiKeys.Generate();
-            await keys.RegisterAsync(accountId, name, key, DateTimeOffset.UtcNow, cancellationToken);
+            await keys.RegisterAsync(accountId, name, key, time.GetUtcNow(), cancellationToken);
             await output.WriteLineAsync($"Account {accountId} ({name}) in {storage.Connection}.");
             await output.WriteLineAsync("API key (shown once; only its hash is stored, so keep it now):");
             await output.WriteLineAsync(key);

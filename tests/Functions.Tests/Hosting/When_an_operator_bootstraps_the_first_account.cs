@@ -22,7 +22,7 @@ public sealed class When_an_operator_bootstraps_the_first_account(AppFixture app
         }).Build();
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await AccountBootstrap.RunAsync(args, configuration, output, error, CancellationToken.None);
+        var code = await AccountBootstrap.RunAsync(args, configuration, app.Clock, output, error, CancellationToken.None);
         return (code, output.ToString(), error.ToString());
     }
 
