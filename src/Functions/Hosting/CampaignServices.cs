@@ -53,7 +53,7 @@ internal static class CampaignServices
         services.AddSingleton<CampaignInstances>();
         services.AddSingleton<EngineMetrics>();
         services.AddMetrics();
-        services.TryAddSingleton<CampaignTelemetry>();
+        services.AddSingleton<CampaignTelemetry>(); // the metrics; TelemetrySetup decides where they go
         services.AddSingleton<SimulatedVoiceAgent>();
         services.AddEgressGuard();
         services.AddHttpClient<HttpVoiceAgent>().UseEgressGuard();

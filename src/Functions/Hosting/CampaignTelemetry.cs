@@ -67,7 +67,6 @@ internal static class TelemetrySetup
 {
     public static IServiceCollection AddCampaignTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton<CampaignTelemetry>();
         var telemetry = services.AddOpenTelemetry().UseFunctionsWorkerDefaults()
             .WithTracing(tracing => tracing.AddSource(CampaignTelemetry.Name))
             .WithMetrics(metrics => metrics.AddMeter(CampaignTelemetry.Name));
