@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using Amqp.Framing;
 using Amqp.Handler;
 
 namespace Campaigns.Testing.ServiceBus.Amqp;
@@ -57,17 +58,19 @@ internal sealed class BrokerRun
     }
 
     /// <summary>
-    /// Also puts each peek-locked message's lock token in its delivery tag (16 bytes, <c>Guid.ToByteArray()</c> order),
+    /// Also remembers each session whose peer's window is unlimited (see <see cref="SessionWindowMend"/>), and puts each peek-locked message's lock token in its delivery tag (16 bytes, <c>Guid.ToByteArray()</c> order),
     /// where the SDK reads <c>ServiceBusReceivedMessage.LockToken</c> from and which it settles by.
     /// </summary>
     private sealed class ConnectionHandler(BrokerRun run) : IHandler
     {
-        public bool CanHandle(EventId id) => id is EventId.SocketAccept or EventId.SendDelivery;
+        public bool CanHandle(EventId id) => id is EventId.SocketAccept or EventId.SendDelivery or EventId.SessionRemoteOpen;
 
         public void Handle(Event protocolEvent)
         {
             if (protocolEvent.Id == EventId.SocketAccept && protocolEvent.Context is Socket socket)
                 run.Track(socket);
+            else if (protocolEvent is { Id: EventId.SessionRemoteOpen, Session: { } session, Context: Begin begin })
+                SessionWindowMend.Remember(session, begin);
             else if (protocolEvent.Context is IDelivery { Message: { } message } delivery && WireMessages.LockTokenOf(message) is { } token)
                 delivery.Tag = token.ToByteArray();
         }

@@ -74,6 +74,7 @@ internal sealed class OutboundLink : LinkEndpoint
                 _credit = Math.Max(0, left - _reserved);
             }
         }
+        SessionWindowMend.Apply(_link.Session); // this flow may have closed an unlimited session window by mistake
         SchedulePump();
     }
 
@@ -184,6 +185,7 @@ internal sealed class OutboundLink : LinkEndpoint
                 break;
         }
 
+        SessionWindowMend.Apply(_link.Session);
         if (!_closed && !_run.IsStopped && _link.IsDraining)
         {
             lock (_creditGate)
