@@ -4,6 +4,7 @@ using Campaigns.Functions.Storage;
 using Campaigns.Functions.Tests.Engine;
 using Campaigns.Functions.Tests.Infrastructure;
 using NodaTime;
+using System.Net.Http.Json;
 
 namespace Campaigns.Functions.Tests.Events;
 
@@ -59,6 +60,31 @@ public sealed class When_the_relay_runs_its_cost_follows_the_events_not_the_camp
         Assert.Equal(costs[0].Requests, costs[1].Requests);
         Assert.InRange(costs[1].Requests, 5, 12);
     }
+
+    [Fact]
+    public async Task A_pass_delivers_what_it_appended_from_memory_without_reading_the_stream_back()
+    {
+        await using var receiver = await Webhooks.WebhookReceiver.StartAsync();
+        var (client, key) = await app.NewAccountAsync();
+        var account = await app.AccountOfAsync(key);
+        var hook = await client.PostAsJsonAsync("/v1/webhooks", new { url = receiver.Url().ToString(), secret = "whsec_memory_0123456789abcdef" });
+        Assert.Equal(System.Net.HttpStatusCode.Created, hook.StatusCode);
+        var id = await Scenario.CreateAsync(client, [Scenario.Contact(Scenario.NewYork(1))]);
+        await app.WriteShardEventsAsync(account, id, shard: 0, count: 40);
+        app.Clock.Advance(TimeSpan.FromSeconds(2));
+
+        var pageReads = StreamPageReads();
+        await Relay.RelayAsync(account, id, CancellationToken.None);
+
+        Assert.Equal(pageReads, StreamPageReads()); // the webhook got the pass's 41 events without a page query
+        var stream = await app.Service<EventStreamStore>().ReadAsync(id, 0, 100, CancellationToken.None);
+        Assert.Equal(41, stream.Count);
+        var received = await Eventually.UntilAsync(() => Task.FromResult(receiver.Received), r => r.Count >= stream.Count, "the webhook gets every event");
+        Assert.Equal(stream.Select(e => e.Body), received.Select(r => System.Text.Encoding.UTF8.GetString(r.Body))); // in order, the bytes as stored
+    }
+
+    private long StreamPageReads() =>
+        app.Service<StorageRequestCounter>().ByKind.Where(k => k.Key.StartsWith("GET ", StringComparison.Ordinal) && k.Key.EndsWith("events query", StringComparison.Ordinal)).Sum(k => k.Value);
 
     [Fact]
     public async Task A_partition_is_in_the_index_before_its_rows_commit_and_leaves_it_once_emptied_and_old_enough()

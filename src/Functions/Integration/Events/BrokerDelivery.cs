@@ -21,9 +21,10 @@ internal sealed partial class BrokerDelivery(
 
     /// <summary>
     /// Sends the broker what it has not had of a stream. <paramref name="retry"/> is set for the back-off's own message,
-    /// which may send before the recorded retry time (queue delays are whole seconds).
+    /// which may send before the recorded retry time (queue delays are whole seconds). <paramref name="appended"/> are the
+    /// events the calling relay pass has just appended, sent from memory when the cursor reaches them.
     /// </summary>
-    public async Task DeliverAsync(string accountId, string campaignId, bool retry, CancellationToken cancellationToken)
+    public async Task DeliverAsync(string accountId, string campaignId, bool retry, CancellationToken cancellationToken, AppendedEvents? appended = null)
     {
         if (!broker.Enabled)
             return;
@@ -40,10 +41,11 @@ internal sealed partial class BrokerDelivery(
         try
         {
             cursor = await streams.WriteCursorAsync(cursor with { LeaseUntil = now + Duration.FromSeconds(options.LeaseSeconds) }, cancellationToken);
-            while (true)
+            appended ??= AppendedEvents.None;
+            while (!appended.EndsAt(cursor.Delivered))
             {
                 var reading = System.Diagnostics.Stopwatch.GetTimestamp();
-                var batch = await streams.ReadAsync(campaignId, cursor.Delivered, options.BrokerBatch, cancellationToken);
+                var batch = await streams.ReadAsync(campaignId, cursor.Delivered, options.BrokerBatch, appended, cancellationToken);
                 RelayMetrics.Since(ref metrics.BrokerReadTicks, reading);
                 if (batch.Count == 0)
                     break;

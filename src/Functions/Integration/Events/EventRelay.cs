@@ -10,8 +10,11 @@ namespace Campaigns.Functions.Integration.Events;
 /// <summary>Delivers a campaign's stream to its account's webhooks (implemented by the webhook side).</summary>
 internal interface IWebhookFanOut
 {
-    /// <summary>Delivers what each of the account's webhooks has not had yet, in order; <paramref name="only"/> limits it to one webhook.</summary>
-    Task DeliverAsync(string accountId, string campaignId, string? only, CancellationToken cancellationToken);
+    /// <summary>
+    /// Delivers what each of the account's webhooks has not had yet, in order; <paramref name="only"/> limits it to one
+    /// webhook; <paramref name="appended"/> are events a relay pass has just appended (sent from memory, not read back).
+    /// </summary>
+    Task DeliverAsync(string accountId, string campaignId, string? only, CancellationToken cancellationToken, AppendedEvents? appended = null);
 }
 
 /// <summary>What the relay and the broker's deliverer have done since start, and where their time went (Stopwatch ticks): for the benchmarks and metrics.</summary>
@@ -80,19 +83,24 @@ internal sealed partial class EventRelay(
     /// <summary>One relay pass for a campaign, then delivery. Idempotent: a pass with nothing to move only delivers.</summary>
     public async Task RelayAsync(string accountId, string campaignId, CancellationToken cancellationToken)
     {
+        AppendedEvents? appended;
         using (StorageRequestCounter.Scope("relay"))
         {
-            if (!await PassAsync(accountId, campaignId, cancellationToken))
+            appended = await PassAsync(accountId, campaignId, cancellationToken);
+            if (appended is null)
                 return;
         }
         using (StorageRequestCounter.Scope("delivery"))
-            await DeliverAllAsync(accountId, campaignId, cancellationToken);
+            await DeliverAllAsync(accountId, campaignId, appended, cancellationToken);
     }
 
     private sealed record PendingRow(OutboxPartition Partition, TableClient Table, string RowKey, long TimeTicks, List<OutboxEvent> Events);
 
-    /// <summary>Moves what is ready; false when another instance holds the stream (it delivers, and we look again shortly).</summary>
-    private async Task<bool> PassAsync(string accountId, string campaignId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves what is ready and answers the events it appended (none, when nothing was ready); null when another
+    /// instance holds the stream (it delivers, and we look again shortly).
+    /// </summary>
+    private async Task<AppendedEvents?> PassAsync(string accountId, string campaignId, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref metrics.Passes);
         var now = Now;
@@ -101,7 +109,7 @@ internal sealed partial class EventRelay(
         {
             // Another pass is appending: it will see what we would (and it delivers); look again once it is done.
             await queue.ScheduleAsync(new EventWork("relay", accountId, campaignId), TimeSpan.FromSeconds(1), cancellationToken);
-            return false;
+            return null;
         }
         var marks = (await index.ReadAsync(campaignId, cancellationToken)).Where(m => Belongs(m, accountId, campaignId)).ToList();
         Interlocked.Add(ref metrics.MarksRead, marks.Count);
@@ -112,10 +120,11 @@ internal sealed partial class EventRelay(
         var ready = rows.Where(r => r.TimeTicks <= fence).ToList();
         if (ready.Count > 0) // a campaign's end or an upload's, noted for retention before it is appended (a crash repeats both)
             await retention.EventsAppendingAsync(ready.SelectMany(r => r.Events).ToList(), cancellationToken);
-        if (ready.Count > 0 && !await AppendAsync(head, ready, cancellationToken))
+        var appended = AppendedEvents.None;
+        if (ready.Count > 0 && (appended = await AppendAsync(head, ready, cancellationToken)) is null)
         {
             await queue.ScheduleAsync(new EventWork("relay", accountId, campaignId), TimeSpan.FromSeconds(1), cancellationToken);
-            return false;
+            return null;
         }
         // Marks of partitions this pass read to the end and left empty go, once no writer can still rely on them.
         var left = rows.Where(r => r.TimeTicks > fence).Select(r => r.Partition).ToHashSet();
@@ -140,7 +149,7 @@ internal sealed partial class EventRelay(
             var wait = marks.Max(m => m.MarkedAt) - clearable;
             await queue.ScheduleAsync(new EventWork("relay", accountId, campaignId), wait.ToTimeSpan(), cancellationToken);
         }
-        return true;
+        return appended;
     }
 
     /// <summary>A mark names a partition of this campaign and account only: never read another's rows, whatever the index says.</summary>
@@ -193,10 +202,10 @@ internal sealed partial class EventRelay(
     }
 
     /// <summary>
-    /// Appends the rows' events to the stream under the stream's lease, then deletes the rows. False when the head
-    /// changed since it was read (another pass appended or holds the lease).
+    /// Appends the rows' events to the stream under the stream's lease, then deletes the rows; answers the events as
+    /// appended. Null when the head changed since it was read (another pass appended or holds the lease).
     /// </summary>
-    private async Task<bool> AppendAsync(StreamHead head, List<PendingRow> ready, CancellationToken cancellationToken)
+    private async Task<AppendedEvents?> AppendAsync(StreamHead head, List<PendingRow> ready, CancellationToken cancellationToken)
     {
         var (accountId, campaignId) = (head.AccountId, head.CampaignId);
         var appending = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -210,17 +219,20 @@ internal sealed partial class EventRelay(
             // The first append takes the lease with it (under the head's ETag read at the pass's start); the lease is
             // kept until the rows are deleted, so no other pass can append them again meanwhile.
             var name = (await campaigns.GetAsync(accountId, campaignId, cancellationToken))?.Campaign.Name;
+            var all = new List<StreamEvent>(ordered.Count);
             foreach (var chunk in Chunks(ordered))
             {
+                var now = Now;
                 var appended = chunk.Select((e, i) =>
                 {
                     var sequence = head.NextSequence + i;
-                    return new StreamEvent(sequence, e.Id, e.Type, accountId, campaignId, e.Time, CloudEventJson.Build(e, sequence, name));
+                    return new StreamEvent(sequence, e.Id, e.Type, accountId, campaignId, e.Time, CloudEventJson.Build(e, sequence, name)) { AppendedAt = now };
                 }).ToList();
                 head = await streams.WriteHeadAsync(head with
                 {
-                    NextSequence = head.NextSequence + appended.Count, LeaseUntil = Now + Duration.FromSeconds(options.LeaseSeconds),
-                }, appended, Now, cancellationToken);
+                    NextSequence = head.NextSequence + appended.Count, LeaseUntil = now + Duration.FromSeconds(options.LeaseSeconds),
+                }, appended, now, cancellationToken);
+                all.AddRange(appended);
             }
             RelayMetrics.Since(ref metrics.AppendTicks, appending);
             var deleting = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -232,11 +244,11 @@ internal sealed partial class EventRelay(
             foreach (var row in ready)
                 telemetry.OutboxAge(relayedAt - Instant.FromUnixTimeTicks(row.TimeTicks));
             LogRelayed(ordered.Count, campaignId);
-            return true;
+            return new AppendedEvents(all);
         }
         catch (ConcurrencyConflictException)
         {
-            return false; // the lease passed to another instance (ours expired): it carries on
+            return null; // the lease passed to another instance (ours expired): it carries on
         }
     }
 
@@ -285,10 +297,10 @@ internal sealed partial class EventRelay(
         });
     }
 
-    private async Task DeliverAllAsync(string accountId, string campaignId, CancellationToken cancellationToken)
+    private async Task DeliverAllAsync(string accountId, string campaignId, AppendedEvents appended, CancellationToken cancellationToken)
     {
-        var brokerTask = broker.Enabled ? broker.DeliverAsync(accountId, campaignId, retry: false, cancellationToken) : Task.CompletedTask;
-        await Task.WhenAll(brokerTask, webhooks.DeliverAsync(accountId, campaignId, null, cancellationToken));
+        var brokerTask = broker.Enabled ? broker.DeliverAsync(accountId, campaignId, retry: false, cancellationToken, appended) : Task.CompletedTask;
+        await Task.WhenAll(brokerTask, webhooks.DeliverAsync(accountId, campaignId, null, cancellationToken, appended));
     }
 
     /// <summary>

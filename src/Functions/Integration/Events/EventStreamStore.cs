@@ -155,6 +155,13 @@ internal sealed class EventStreamStore(CampaignTables tables)
         return events;
     }
 
+    /// <summary>
+    /// As <see cref="ReadAsync(string, long, int, CancellationToken)"/>, but from <paramref name="appended"/> (a relay
+    /// pass's memory) when it holds the next event: no page is read back.
+    /// </summary>
+    public async Task<IReadOnlyList<StreamEvent>> ReadAsync(string campaignId, long after, int take, AppendedEvents appended, CancellationToken cancellationToken) =>
+        appended.After(after, take) ?? await ReadAsync(campaignId, after, take, cancellationToken);
+
     public async Task<StreamCursor> ReadCursorAsync(string campaignId, string destination, CancellationToken cancellationToken)
     {
         var row = await tables.Events.GetEntityIfExistsAsync<TableEntity>(campaignId, CursorPrefix + destination, cancellationToken: cancellationToken);

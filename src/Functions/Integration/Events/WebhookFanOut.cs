@@ -23,17 +23,17 @@ internal sealed partial class WebhookFanOut(
 
     private Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
 
-    public async Task DeliverAsync(string accountId, string campaignId, string? only, CancellationToken cancellationToken)
+    public async Task DeliverAsync(string accountId, string campaignId, string? only, CancellationToken cancellationToken, AppendedEvents? appended = null)
     {
         IReadOnlyList<Webhook> targets;
         if (only is not null)
             targets = await hooks.GetAsync(accountId, only, cancellationToken) is { } hook ? [hook] : [];
         else
             targets = await hooks.ListAsync(accountId, cancellationToken);
-        await Task.WhenAll(targets.Select(hook => DeliverToAsync(hook, campaignId, retry: only is not null, cancellationToken)));
+        await Task.WhenAll(targets.Select(hook => DeliverToAsync(hook, campaignId, retry: only is not null, appended ?? AppendedEvents.None, cancellationToken)));
     }
 
-    private async Task DeliverToAsync(Webhook hook, string campaignId, bool retry, CancellationToken cancellationToken)
+    private async Task DeliverToAsync(Webhook hook, string campaignId, bool retry, AppendedEvents appended, CancellationToken cancellationToken)
     {
         var cursor = await streams.ReadCursorAsync(campaignId, hook.Id, cancellationToken);
         var now = Now;
@@ -54,9 +54,9 @@ internal sealed partial class WebhookFanOut(
             cursor = await streams.WriteCursorAsync(cursor with { LeaseUntil = now + Duration.FromSeconds(options.LeaseSeconds) }, cancellationToken);
             var waiting = false;
             var logged = new List<DeliveryRecord>(); // written before the cursor moves past them, so no attempt goes unlogged
-            while (!waiting)
+            while (!waiting && !appended.EndsAt(cursor.Delivered))
             {
-                var batch = await streams.ReadAsync(campaignId, cursor.Delivered, ReadBatch, cancellationToken);
+                var batch = await streams.ReadAsync(campaignId, cursor.Delivered, ReadBatch, appended, cancellationToken);
                 if (batch.Count == 0)
                     break;
                 // Units of at most BatchSize events the webhook wants; events it does not want are passed over (the

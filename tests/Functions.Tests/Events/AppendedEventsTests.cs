@@ -1,0 +1,42 @@
+using Campaigns.Functions.Integration.Events;
+using NodaTime;
+
+namespace Campaigns.Functions.Tests.Events;
+
+public class AppendedEventsTests
+{
+    private static StreamEvent At(long sequence) =>
+        new(sequence, "evt_" + sequence, "call.started", "acct_a", "cmp_a", Instant.FromUnixTimeSeconds(sequence), "{}");
+
+    private static readonly AppendedEvents TenToTwenty = new(Enumerable.Range(10, 11).Select(i => At(i)).ToList());
+
+    [Fact]
+    public void A_destination_at_the_start_of_the_pass_gets_them_from_memory_in_order_up_to_what_it_takes()
+    {
+        Assert.Equal([10L, 11, 12], TenToTwenty.After(9, 3)!.Select(e => e.Sequence));
+        Assert.Equal(Enumerable.Range(15, 6).Select(i => (long)i), TenToTwenty.After(14, 100)!.Select(e => e.Sequence));
+    }
+
+    [Theory]
+    [InlineData(5)] // behind the pass: its next event is in an earlier page, read from the stream
+    [InlineData(8)]
+    [InlineData(20)] // has every one of them already
+    [InlineData(25)]
+    public void A_destination_whose_next_event_is_not_among_them_reads_the_stream(long delivered) =>
+        Assert.Null(TenToTwenty.After(delivered, 100));
+
+    [Fact]
+    public void A_destination_that_has_the_last_of_them_is_at_the_end_of_what_the_pass_knows()
+    {
+        Assert.True(TenToTwenty.EndsAt(20));
+        Assert.False(TenToTwenty.EndsAt(19));
+        Assert.False(AppendedEvents.None.EndsAt(0));
+    }
+
+    [Fact]
+    public void Nothing_appended_answers_nothing() => Assert.Null(AppendedEvents.None.After(0, 10));
+
+    [Fact]
+    public void Events_with_a_gap_in_their_sequence_are_refused() =>
+        Assert.Throws<ArgumentException>(() => new AppendedEvents([At(1), At(3)]));
+}
