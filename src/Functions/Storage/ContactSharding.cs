@@ -2,17 +2,18 @@ namespace Campaigns.Functions.Storage;
 
 /// <summary>
 /// Contacts of a campaign live in <see cref="ShardCountFor"/> partitions (<c>{campaignId}~{shard:000}</c>), chosen by a
-/// stable hash of the phone number, about 1,000 contacts each (at most 80 partitions, so shards grow past 1,000 only
-/// beyond 80,000 contacts). Azure Table Storage serves about 2,000 entities/s per partition, so a big campaign writes
+/// stable hash of the phone number, about 500 contacts each (at most 80 partitions, so shards grow past 500 only
+/// beyond 40,000 contacts). Azure Table Storage serves about 2,000 entities/s per partition, so a big campaign writes
 /// and dials without one hot partition, and every partition stays small, which keeps a wake-up's work the same
 /// whatever the campaign's size. Small partitions matter most on Azurite, which finds a row by scanning its partition:
-/// at 1,000 contacts a shard the dispatch benchmark runs about 1.6 times faster than at 2,500 (docs/benchmarks.md).
+/// at 1,000 contacts a shard the dispatch benchmark ran about 1.6 times faster than at 2,500, and at 500 about 1.2 times
+/// faster again (250 gained nothing more; docs/benchmarks.md).
 /// The price is reads: a campaign's progress is two rows per shard. The shard count is fixed when the campaign is
 /// created and stored on it.
 /// </summary>
 internal static class ContactSharding
 {
-    public const int ContactsPerShard = 1_000;
+    public const int ContactsPerShard = 500;
     public const int MaxShards = 80;
 
     /// <summary>
