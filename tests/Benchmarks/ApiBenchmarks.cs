@@ -148,9 +148,9 @@ internal static class ApiBenchmarks
     }
 
     /// <summary>
-    /// GET /v1/campaigns/{id} under 16 concurrent clients x 300 requests, for a 1,000-contact campaign (1 shard), next
+    /// GET /v1/campaigns/{id} under 16 concurrent clients x 300 requests, for a 1,000-contact campaign (2 shards), next
     /// to the same storage calls made in process (no HTTP) at the same concurrency. Then, fewer requests, the same for
-    /// a 100,000-contact campaign (40 shards), whose counters are summed over 40 shard rows.
+    /// a 100,000-contact campaign (80 shards), whose counters are summed over its shards' rows.
     /// </summary>
     public static async Task GetLatencyAsync(string connection)
     {
@@ -214,7 +214,7 @@ internal static class ApiBenchmarks
         };
         var (clients, many, few) = (Sizes.Pick(16, 4), Sizes.Pick(300, 10), Sizes.Pick(25, 5));
         var small = await CreateCampaignAsync(client, CampaignJson(1_000));
-        Console.WriteLine($"get_campaign 1k contacts (1 shard, table of 1k rows), HTTP: {await Measure(clients, many, Http(small))}");
+        Console.WriteLine($"get_campaign 1k contacts ({ContactSharding.ShardCountFor(1_000)} shards, table of 1k rows), HTTP: {await Measure(clients, many, Http(small))}");
         Console.WriteLine($"  baseline, the same storage calls in process: {await Measure(clients, many, Storage(small))}");
         // Measured again after the baseline: the first HTTP round also pays the tiered JIT's last promotions and the
         // heap's growth, so the figure is given both ways.

@@ -44,7 +44,7 @@ internal static class IdleBenchmark
         Console.WriteLine($"idle_cost: {campaigns:N0} sleeping campaigns {sleeping.PerHour:F0} storage requests/h (app {sleeping.AppPerHour:F0}, host and " +
                           $"task hub {sleeping.HostPerHour:F0}) against {empty.PerHour:F0}/h for the same app with none, measured over {window.TotalSeconds:F0} s each: " +
                           $"ratio {sleeping.PerHour / empty.PerHour:F2}, {(sleeping.PerHour - empty.PerHour) / campaigns:F2} requests per sleeping campaign-hour " +
-                          "(polling of the queues at host.json's 1 s dominates; no target beyond reporting it)");
+                          "(the app's part is its minute sweep, the host's its queue polling at host.json's 1 s; no target beyond reporting it)");
         await StopAppAsync(app, client, connection, prefix);
     }
 

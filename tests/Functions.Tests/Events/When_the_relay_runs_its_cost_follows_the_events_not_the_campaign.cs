@@ -5,6 +5,7 @@ using Campaigns.Functions.Tests.Engine;
 using Campaigns.Functions.Tests.Infrastructure;
 using NodaTime;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Http;
 
 namespace Campaigns.Functions.Tests.Events;
 
@@ -81,6 +82,48 @@ public sealed class When_the_relay_runs_its_cost_follows_the_events_not_the_camp
         Assert.Equal(41, stream.Count);
         var received = await Eventually.UntilAsync(() => Task.FromResult(receiver.Received), r => r.Count >= stream.Count, "the webhook gets every event");
         Assert.Equal(stream.Select(e => e.Body), received.Select(r => System.Text.Encoding.UTF8.GetString(r.Body))); // in order, the bytes as stored
+    }
+
+    [Fact]
+    public async Task The_sweep_resumes_an_owed_delivery_of_an_active_campaign_in_its_minute_and_leaves_it_alone_in_the_others()
+    {
+        await using var receiver = await Webhooks.WebhookReceiver.StartAsync();
+        var (client, key) = await app.NewAccountAsync();
+        var account = await app.AccountOfAsync(key);
+        var hook = await client.PostAsJsonAsync("/v1/webhooks", new { url = receiver.Url().ToString(), secret = "whsec_sweep_0123456789abcdef" });
+        Assert.Equal(System.Net.HttpStatusCode.Created, hook.StatusCode);
+        var id = await Scenario.CreateAsync(client, [Scenario.Contact(Scenario.NewYork(1))]);
+        app.Clock.Advance(TimeSpan.FromSeconds(2));
+        receiver.Respond = http => { http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable; return Task.CompletedTask; };
+        await Relay.RelayAsync(account, id, CancellationToken.None);
+        var failed = receiver.Received.Count;
+        Assert.True(failed > 0, "the pass tried the webhook");
+        app.Clock.Advance(TimeSpan.FromSeconds(5));
+        await Relay.RelayAsync(account, id, CancellationToken.None); // the outbox index lets go of the campaign; the webhook is backing off
+        Assert.Empty(await app.Service<OutboxIndex>().ReadAsync(id, CancellationToken.None));
+        Assert.Equal(failed, receiver.Received.Count);
+        // The webhook is back, and its retry is due, but the retry's message was lost (this app runs no queue
+        // functions): only the sweep can find the owed delivery.
+        receiver.Respond = http => { http.Response.StatusCode = StatusCodes.Status204NoContent; return Task.CompletedTask; };
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
+        var every = app.Service<EventsOptions>().DeliverySweepMinutes;
+        Assert.True(every > 1, "by default a campaign is looked at less often than every minute");
+
+        var sweptIn = new List<int>();
+        for (var minute = 0; minute < every; minute++)
+        {
+            var swept = await Relay.SweepAsync(CancellationToken.None);
+            if (swept.Contains((account, id)))
+                sweptIn.Add(minute);
+            else if (sweptIn.Count == 0)
+                Assert.Equal(failed, receiver.Received.Count); // not the campaign's minute: the webhook is not tried
+            app.Clock.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        Assert.Single(sweptIn);
+        var stream = await app.Service<EventStreamStore>().ReadAsync(id, 0, 100, CancellationToken.None);
+        Assert.NotEmpty(stream);
+        Assert.Equal(stream.Select(e => e.Body), receiver.Received.Skip(failed).Select(r => System.Text.Encoding.UTF8.GetString(r.Body))); // all of it, in order
     }
 
     private long StreamPageReads() =>

@@ -305,17 +305,22 @@ internal sealed partial class EventRelay(
 
     /// <summary>
     /// Relays every campaign whose outbox index names a partition (a relay message was lost in a crash, or its pass
-    /// failed for good), and every campaign that can still have calls (so a delivery whose message was lost goes on).
-    /// Returns how many campaigns it relayed.
+    /// failed for good), and the active campaigns whose minute it is (<see cref="DeliverySweep"/>: each once every
+    /// <see cref="EventsOptions.DeliverySweepMinutes"/>), so a delivery whose message was lost goes on without every
+    /// sleeping campaign costing a look a minute. Returns the campaigns it relayed.
     /// </summary>
-    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyCollection<(string AccountId, string CampaignId)>> SweepAsync(CancellationToken cancellationToken)
     {
         var work = await index.CampaignsAsync(cancellationToken);
+        var now = Now;
         await foreach (var stored in campaigns.ActiveAsync(cancellationToken))
-            work.Add((stored.AccountId, stored.Campaign.Id));
+        {
+            if (DeliverySweep.IsDue(stored.Campaign.Id, now, options.DeliverySweepMinutes))
+                work.Add((stored.AccountId, stored.Campaign.Id));
+        }
         foreach (var (account, campaign) in work)
             await RelayAsync(account, campaign, cancellationToken);
-        return work.Count;
+        return work;
     }
 
     [LoggerMessage(EventId = 5022, Level = LogLevel.Warning, Message = "Campaign {CampaignId} has {Count} or more outbox events waiting: relayed in passes, its event order may not hold across them")]

@@ -31,6 +31,14 @@ public sealed class EventsOptions
     /// <summary>The longest wait between retries while the broker is down (it is retried for ever: nothing is dropped).</summary>
     public int BrokerRetryMaxSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// How often the minute sweep looks at each active campaign's deliveries (minutes, 1 to 60): each campaign has one
+    /// minute of every this many (<see cref="DeliverySweep"/>). The sweep is a repair path only (a delivery or retry whose
+    /// queue message was lost); the outbox index's campaigns are relayed every minute whatever this says. Shorter: a lost
+    /// delivery resumes sooner; longer: an idle campaign costs fewer storage requests (about 3 a look).
+    /// </summary>
+    public int DeliverySweepMinutes { get; set; } = 15;
+
     /// <summary>How long a relay or deliverer holds its stream (seconds) before another instance may take over.</summary>
     public int LeaseSeconds { get; set; } = 60;
 
