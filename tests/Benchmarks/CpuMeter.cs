@@ -7,10 +7,29 @@ using System.Diagnostics;
 internal sealed class CpuMeter
 {
     private readonly Dictionary<string, double> _start;
+    private readonly (long Allocated, int Gen0, int Gen1, int Gen2, TimeSpan Paused) _gc;
 
-    private CpuMeter(Dictionary<string, double> start) => _start = start;
+    private CpuMeter(Dictionary<string, double> start)
+    {
+        _start = start;
+        _gc = Gc();
+    }
 
     public static CpuMeter Start() => new(Read());
+
+    /// <summary>What this process's garbage collector did since <see cref="Start"/>: bytes allocated (per item when
+    /// <paramref name="items"/> is given), collections by generation and the time the program was paused for them.</summary>
+    public string GcReport(int items = 0)
+    {
+        var now = Gc();
+        var allocated = now.Allocated - _gc.Allocated;
+        var perItem = items > 0 ? $" ({allocated / (double)items / 1024:F1} KB each)" : "";
+        return $"allocated {allocated / 1048576.0:N0} MB{perItem}; collections gen0 {now.Gen0 - _gc.Gen0}, gen1 {now.Gen1 - _gc.Gen1}, " +
+               $"gen2 {now.Gen2 - _gc.Gen2}; paused {(now.Paused - _gc.Paused).TotalSeconds:F2} s";
+    }
+
+    private static (long Allocated, int Gen0, int Gen1, int Gen2, TimeSpan Paused) Gc() =>
+        (GC.GetTotalAllocatedBytes(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
 
     /// <summary>CPU seconds each process used since <see cref="Start"/>.</summary>
     public string Report()

@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using System.Runtime;
+
+/// <summary>
+/// What the JIT does in this process: a fresh process runs new code at tier 0 and compiles the hot part again at
+/// tier 1 on a background thread, which takes a core for seconds on two. Benchmarks compare warm figures, so they
+/// wait for the JIT to go quiet before the clock starts, and say what it compiled meanwhile.
+/// </summary>
+internal sealed class Jit
+{
+    private readonly long _methods;
+    private readonly TimeSpan _time;
+
+    private Jit(long methods, TimeSpan time)
+    {
+        _methods = methods;
+        _time = time;
+    }
+
+    public static Jit Start() => new(JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
+
+    /// <summary>Methods compiled since <see cref="Start"/>, and the time spent compiling them.</summary>
+    public string Report() =>
+        $"{JitInfo.GetCompiledMethodCount() - _methods:N0} methods compiled in {(JitInfo.GetCompilationTime() - _time).TotalSeconds:F2} s";
+
+    /// <summary>
+    /// Waits until no method has been compiled for <see cref="QuietFor"/> (at most <see cref="QuietAtMost"/>), and
+    /// returns how long that took.
+    /// </summary>
+    public static async Task<TimeSpan> QuietAsync()
+    {
+        var watch = Stopwatch.StartNew();
+        var count = JitInfo.GetCompiledMethodCount();
+        var since = watch.Elapsed;
+        while (watch.Elapsed - since < QuietFor && watch.Elapsed < QuietAtMost)
+        {
+            await Task.Delay(100);
+            var now = JitInfo.GetCompiledMethodCount();
+            if (now != count)
+            {
+                count = now;
+                since = watch.Elapsed;
+            }
+        }
+        return watch.Elapsed;
+    }
+
+    /// <summary>Methods compiled at the moment they are first called: with DOTNET_JitStdOutFile and
+    /// DOTNET_JitDisasmSummary=1 their lines mark the measured window in the list of what was compiled.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    public static void MarkMeasuredStart() { }
+
+    /// <inheritdoc cref="MarkMeasuredStart"/>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    public static void MarkMeasuredEnd() { }
+
+    private static readonly TimeSpan QuietFor = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan QuietAtMost = TimeSpan.FromSeconds(20);
+}
