@@ -19,6 +19,9 @@ internal sealed class Jit
 
     public static Jit Start() => new(JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
 
+    /// <summary>Methods compiled since <see cref="Start"/>.</summary>
+    public long Methods => JitInfo.GetCompiledMethodCount() - _methods;
+
     /// <summary>Methods compiled since <see cref="Start"/>, and the time spent compiling them.</summary>
     public string Report() =>
         $"{JitInfo.GetCompiledMethodCount() - _methods:N0} methods compiled in {(JitInfo.GetCompilationTime() - _time).TotalSeconds:F2} s";

@@ -80,27 +80,68 @@ internal sealed partial class EventRelay(
         }
     }
 
-    /// <summary>One relay pass for a campaign, then delivery. Idempotent: a pass with nothing to move only delivers.</summary>
+    /// <summary>
+    /// One relay pass for a campaign, then delivery. Idempotent: a pass with nothing to move only delivers. The broker's
+    /// deliverer starts as soon as the pass's first append has committed and sends each append while the pass writes the
+    /// next (<see cref="AppendedEvents.Growing"/>); the webhooks start once the pass has ended, as they take events in
+    /// units of their own size.
+    /// </summary>
     public async Task RelayAsync(string accountId, string campaignId, CancellationToken cancellationToken)
     {
-        AppendedEvents? appended;
-        using (StorageRequestCounter.Scope("relay"))
+        var appended = AppendedEvents.Growing();
+        Task? sending = null;
+        void OnAppended(IReadOnlyList<StreamEvent> events)
         {
-            appended = await PassAsync(accountId, campaignId, cancellationToken);
-            if (appended is null)
+            appended.Add(events);
+            if (sending is not null || !broker.Enabled)
                 return;
+            using (StorageRequestCounter.Scope("delivery")) // the deliverer's requests are counted as delivery, not relay
+                sending = broker.DeliverAsync(accountId, campaignId, retry: false, cancellationToken, appended);
+        }
+        bool moved;
+        try
+        {
+            using (StorageRequestCounter.Scope("relay"))
+                moved = await PassAsync(accountId, campaignId, OnAppended, cancellationToken);
+        }
+        catch
+        {
+            // What was appended is in the stream and may go on; the pass's failure is what the queue retries.
+            appended.Complete();
+            if (sending is not null)
+            {
+                try
+                {
+                    await sending;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogDeliveryAfterFailedPass(campaignId, ex.Message); // the cursor is where the sends got to: redone after the retry
+                }
+            }
+            throw;
+        }
+        appended.Complete();
+        if (!moved)
+        {
+            if (sending is not null)
+                await sending;
+            return;
         }
         using (StorageRequestCounter.Scope("delivery"))
-            await DeliverAllAsync(accountId, campaignId, appended, cancellationToken);
+        {
+            sending ??= broker.Enabled ? broker.DeliverAsync(accountId, campaignId, retry: false, cancellationToken, appended) : Task.CompletedTask;
+            await Task.WhenAll(sending, webhooks.DeliverAsync(accountId, campaignId, null, cancellationToken, appended));
+        }
     }
 
     private sealed record PendingRow(OutboxPartition Partition, TableClient Table, string RowKey, long TimeTicks, List<OutboxEvent> Events);
 
     /// <summary>
-    /// Moves what is ready and answers the events it appended (none, when nothing was ready); null when another
-    /// instance holds the stream (it delivers, and we look again shortly).
+    /// Moves what is ready, handing each append to <paramref name="onAppended"/> once it has committed; false when
+    /// another instance holds the stream (it delivers, and we look again shortly).
     /// </summary>
-    private async Task<AppendedEvents?> PassAsync(string accountId, string campaignId, CancellationToken cancellationToken)
+    private async Task<bool> PassAsync(string accountId, string campaignId, Action<IReadOnlyList<StreamEvent>> onAppended, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref metrics.Passes);
         var now = Now;
@@ -109,7 +150,7 @@ internal sealed partial class EventRelay(
         {
             // Another pass is appending: it will see what we would (and it delivers); look again once it is done.
             await queue.ScheduleAsync(new EventWork("relay", accountId, campaignId), TimeSpan.FromSeconds(1), cancellationToken);
-            return null;
+            return false;
         }
         var marks = (await index.ReadAsync(campaignId, cancellationToken)).Where(m => Belongs(m, accountId, campaignId)).ToList();
         Interlocked.Add(ref metrics.MarksRead, marks.Count);
@@ -120,11 +161,10 @@ internal sealed partial class EventRelay(
         var ready = rows.Where(r => r.TimeTicks <= fence).ToList();
         if (ready.Count > 0) // a campaign's end or an upload's, noted for retention before it is appended (a crash repeats both)
             await retention.EventsAppendingAsync(ready.SelectMany(r => r.Events).ToList(), cancellationToken);
-        var appended = AppendedEvents.None;
-        if (ready.Count > 0 && (appended = await AppendAsync(head, ready, cancellationToken)) is null)
+        if (ready.Count > 0 && !await AppendAsync(head, ready, onAppended, cancellationToken))
         {
             await queue.ScheduleAsync(new EventWork("relay", accountId, campaignId), TimeSpan.FromSeconds(1), cancellationToken);
-            return null;
+            return false;
         }
         // Marks of partitions this pass read to the end and left empty go, once no writer can still rely on them.
         var left = rows.Where(r => r.TimeTicks > fence).Select(r => r.Partition).ToHashSet();
@@ -149,7 +189,7 @@ internal sealed partial class EventRelay(
             var wait = marks.Max(m => m.MarkedAt) - clearable;
             await queue.ScheduleAsync(new EventWork("relay", accountId, campaignId), wait.ToTimeSpan(), cancellationToken);
         }
-        return appended;
+        return true;
     }
 
     /// <summary>A mark names a partition of this campaign and account only: never read another's rows, whatever the index says.</summary>
@@ -202,10 +242,11 @@ internal sealed partial class EventRelay(
     }
 
     /// <summary>
-    /// Appends the rows' events to the stream under the stream's lease, then deletes the rows; answers the events as
-    /// appended. Null when the head changed since it was read (another pass appended or holds the lease).
+    /// Appends the rows' events to the stream under the stream's lease, each append handed to
+    /// <paramref name="onAppended"/> once committed, then deletes the rows. False when the head changed since it was
+    /// read (another pass appended or holds the lease).
     /// </summary>
-    private async Task<AppendedEvents?> AppendAsync(StreamHead head, List<PendingRow> ready, CancellationToken cancellationToken)
+    private async Task<bool> AppendAsync(StreamHead head, List<PendingRow> ready, Action<IReadOnlyList<StreamEvent>> onAppended, CancellationToken cancellationToken)
     {
         var (accountId, campaignId) = (head.AccountId, head.CampaignId);
         var appending = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -219,7 +260,6 @@ internal sealed partial class EventRelay(
             // The first append takes the lease with it (under the head's ETag read at the pass's start); the lease is
             // kept until the rows are deleted, so no other pass can append them again meanwhile.
             var name = (await campaigns.GetAsync(accountId, campaignId, cancellationToken))?.Campaign.Name;
-            var all = new List<StreamEvent>(ordered.Count);
             foreach (var chunk in Chunks(ordered))
             {
                 var now = Now;
@@ -232,7 +272,7 @@ internal sealed partial class EventRelay(
                 {
                     NextSequence = head.NextSequence + appended.Count, LeaseUntil = now + Duration.FromSeconds(options.LeaseSeconds),
                 }, appended, now, cancellationToken);
-                all.AddRange(appended);
+                onAppended(appended);
             }
             RelayMetrics.Since(ref metrics.AppendTicks, appending);
             var deleting = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -244,11 +284,11 @@ internal sealed partial class EventRelay(
             foreach (var row in ready)
                 telemetry.OutboxAge(relayedAt - Instant.FromUnixTimeTicks(row.TimeTicks));
             LogRelayed(ordered.Count, campaignId);
-            return new AppendedEvents(all);
+            return true;
         }
         catch (ConcurrencyConflictException)
         {
-            return null; // the lease passed to another instance (ours expired): it carries on
+            return false; // the lease passed to another instance (ours expired): it carries on
         }
     }
 
@@ -297,12 +337,6 @@ internal sealed partial class EventRelay(
         });
     }
 
-    private async Task DeliverAllAsync(string accountId, string campaignId, AppendedEvents appended, CancellationToken cancellationToken)
-    {
-        var brokerTask = broker.Enabled ? broker.DeliverAsync(accountId, campaignId, retry: false, cancellationToken, appended) : Task.CompletedTask;
-        await Task.WhenAll(brokerTask, webhooks.DeliverAsync(accountId, campaignId, null, cancellationToken, appended));
-    }
-
     /// <summary>
     /// Relays every campaign whose outbox index names a partition (a relay message was lost in a crash, or its pass
     /// failed for good), and the active campaigns whose minute it is (<see cref="DeliverySweep"/>: each once every
@@ -325,6 +359,9 @@ internal sealed partial class EventRelay(
 
     [LoggerMessage(EventId = 5022, Level = LogLevel.Warning, Message = "Campaign {CampaignId} has {Count} or more outbox events waiting: relayed in passes, its event order may not hold across them")]
     private partial void LogBacklog(string campaignId, int count);
+
+    [LoggerMessage(EventId = 5024, Level = LogLevel.Debug, Message = "The broker delivery of campaign {CampaignId} failed after its relay pass did: {Reason}")]
+    private partial void LogDeliveryAfterFailedPass(string campaignId, string reason);
 
     [LoggerMessage(EventId = 5020, Level = LogLevel.Debug, Message = "Relayed {Count} event(s) of campaign {CampaignId}")]
     private partial void LogRelayed(int count, string campaignId);

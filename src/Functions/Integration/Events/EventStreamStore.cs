@@ -160,7 +160,7 @@ internal sealed class EventStreamStore(CampaignTables tables)
     /// pass's memory) when it holds the next event: no page is read back.
     /// </summary>
     public async Task<IReadOnlyList<StreamEvent>> ReadAsync(string campaignId, long after, int take, AppendedEvents appended, CancellationToken cancellationToken) =>
-        appended.After(after, take) ?? await ReadAsync(campaignId, after, take, cancellationToken);
+        await appended.AfterAsync(after, take, cancellationToken) ?? await ReadAsync(campaignId, after, take, cancellationToken);
 
     public async Task<StreamCursor> ReadCursorAsync(string campaignId, string destination, CancellationToken cancellationToken)
     {
