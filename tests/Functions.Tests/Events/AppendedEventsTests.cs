@@ -6,7 +6,7 @@ namespace Campaigns.Functions.Tests.Events;
 public class AppendedEventsTests
 {
     private static StreamEvent At(long sequence) =>
-        new(sequence, "evt_" + sequence, "call.started", "acct_a", "cmp_a", Instant.FromUnixTimeSeconds(sequence), "{}");
+        new(sequence, "evt_" + sequence, "call.started", "acct_a", "cmp_a", Instant.FromUnixTimeSeconds(sequence), "{}"u8.ToArray());
 
     private static readonly AppendedEvents TenToTwenty = new(Enumerable.Range(10, 11).Select(i => At(i)).ToList());
 
@@ -39,4 +39,59 @@ public class AppendedEventsTests
     [Fact]
     public void Events_with_a_gap_in_their_sequence_are_refused() =>
         Assert.Throws<ArgumentException>(() => new AppendedEvents([At(1), At(3)]));
+
+    [Fact]
+    public async Task A_deliverer_at_the_end_of_a_growing_pass_waits_for_the_next_append_and_gets_it()
+    {
+        var growing = AppendedEvents.Growing();
+        growing.Add([At(10), At(11)]);
+        Assert.Equal([10L, 11], (await growing.AfterAsync(9, 100, CancellationToken.None))!.Select(e => e.Sequence));
+
+        var waiting = growing.AfterAsync(11, 100, CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+        growing.Add([At(12), At(13)]);
+        Assert.Equal([12L, 13], (await waiting)!.Select(e => e.Sequence));
+        Assert.False(growing.EndsAt(13)); // the pass may append more
+    }
+
+    [Fact]
+    public async Task When_the_pass_ends_a_waiting_deliverer_that_has_everything_gets_an_empty_answer()
+    {
+        var growing = AppendedEvents.Growing();
+        growing.Add([At(10)]);
+        var waiting = growing.AfterAsync(10, 100, CancellationToken.None);
+        growing.Complete();
+        Assert.Empty((await waiting)!);
+        Assert.True(growing.EndsAt(10));
+    }
+
+    [Fact]
+    public async Task A_deliverer_behind_a_growing_pass_reads_the_stream_at_once()
+    {
+        var growing = AppendedEvents.Growing();
+        growing.Add([At(10), At(11)]);
+        var answer = growing.AfterAsync(4, 100, CancellationToken.None);
+        Assert.True(answer.IsCompleted);
+        Assert.Null(await answer);
+    }
+
+    [Fact]
+    public async Task A_pass_that_ends_without_appending_sends_its_deliverer_to_the_stream()
+    {
+        var growing = AppendedEvents.Growing();
+        var waiting = growing.AfterAsync(7, 100, CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+        growing.Complete();
+        Assert.Null(await waiting);
+    }
+
+    [Fact]
+    public void Appends_must_follow_each_other_and_stop_when_the_pass_ends()
+    {
+        var growing = AppendedEvents.Growing();
+        growing.Add([At(10)]);
+        Assert.Throws<ArgumentException>(() => growing.Add([At(12)]));
+        growing.Complete();
+        Assert.Throws<InvalidOperationException>(() => growing.Add([At(11)]));
+    }
 }

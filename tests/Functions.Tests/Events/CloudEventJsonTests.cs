@@ -40,4 +40,17 @@ public sealed class CloudEventJsonTests
         var e = OutboxEvent.ContactResolved("acct_1", "cmp_1", "+14155550100", "interested", 1, At);
         Assert.Equal(CloudEventJson.Build(e, 9, "A"), CloudEventJson.Build(e, 9, "A"));
     }
+
+    [Fact]
+    public void Build_after_a_larger_event_on_the_same_thread_carries_nothing_of_it()
+    {
+        var large = new OutboxEvent("evt_large", "call.completed", At, "acct_1", "cmp_1", "calls/x", "{ \"note\":\"" + new string('x', 5_000) + "\",\"n\":1}");
+        var small = new OutboxEvent("evt_small", "campaign.created", At, "acct_2", "cmp_2", "campaigns/cmp_2", "{\"n\":2}");
+
+        CloudEventJson.Build(large, 1, "Large");
+        var json = JsonNode.Parse(CloudEventJson.Build(small, 2, null))!.AsObject();
+
+        Assert.Equal("evt_small", json["id"]!.GetValue<string>());
+        Assert.Equal("""{"campaign_id":"cmp_2","campaign_name":null,"n":2}""", json["data"]!.ToJsonString());
+    }
 }

@@ -17,7 +17,7 @@ public sealed class EventStreamPagesTests(ManualRelayFixture app) : IClassFixtur
         var head = await streams.ReadHeadAsync(campaign, "acct_pages", CancellationToken.None);
         foreach (var chunk in bodies.Select((body, i) => (body, sequence: i + 1L)).Chunk(700))
         {
-            var appended = chunk.Select(x => new StreamEvent(x.sequence, $"evt_{x.sequence}", "call.started", "acct_pages", campaign, at, x.body)).ToList();
+            var appended = chunk.Select(x => new StreamEvent(x.sequence, $"evt_{x.sequence}", "call.started", "acct_pages", campaign, at, System.Text.Encoding.UTF8.GetBytes(x.body))).ToList();
             head = await streams.WriteHeadAsync(head with { NextSequence = head.NextSequence + appended.Count }, appended, at, CancellationToken.None);
         }
 

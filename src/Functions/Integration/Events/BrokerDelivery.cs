@@ -49,7 +49,7 @@ internal sealed partial class BrokerDelivery(
                 RelayMetrics.Since(ref metrics.BrokerReadTicks, reading);
                 if (batch.Count == 0)
                     break;
-                var outgoing = batch.Select(e => new OutgoingEvent(e.Id, e.Type, e.CampaignId, e.AccountId, System.Text.Encoding.UTF8.GetBytes(e.Body))).ToList();
+                var outgoing = batch.Select(e => new OutgoingEvent(e.Id, e.Type, e.CampaignId, e.AccountId, e.Utf8Body)).ToList();
                 try
                 {
                     var sending = System.Diagnostics.Stopwatch.GetTimestamp();

@@ -1,54 +1,88 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
 namespace Campaigns.Functions.Integration.Events;
 
 /// <summary>
-/// The wire form of every event: a CloudEvents 1.0 structured-mode JSON document (docs/events.md). Built once, when
-/// the relay appends the event to its campaign's stream, and stored as built, so every destination and every redelivery
-/// sends the same bytes. Extension attributes: <c>sequence</c> (the event's place in its campaign's stream, zero-padded
-/// so it sorts as text), <c>workspace</c> (the account) and <c>campaignid</c>.
+/// The wire form of every event: a CloudEvents 1.0 structured-mode JSON document (docs/events.md), as UTF-8. Built once,
+/// when the relay appends the event to its campaign's stream, and stored as built, so every destination and every
+/// redelivery sends the same bytes. Extension attributes: <c>sequence</c> (the event's place in its campaign's stream,
+/// zero-padded so it sorts as text), <c>workspace</c> (the account) and <c>campaignid</c>.
 /// </summary>
 internal static class CloudEventJson
 {
     public const string ContentType = "application/cloudevents+json; charset=utf-8";
 
-    public static string Build(OutboxEvent e, long sequence, string? campaignName)
+    // A relay pass builds thousands of these back to back: the writers and their buffers are kept per thread (Build
+    // never awaits), so an event costs the one array it returns.
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_envelope;
+    [ThreadStatic] private static Utf8JsonWriter? t_envelopeWriter;
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_data;
+    [ThreadStatic] private static Utf8JsonWriter? t_dataWriter;
+
+    public static byte[] Build(OutboxEvent e, long sequence, string? campaignName)
     {
-        var buffer = new ArrayBufferWriter<byte>(512 + e.Data.Length);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("specversion", "1.0");
-            w.WriteString("id", e.Id);
-            w.WriteString("source", $"/workspaces/{e.AccountId}/campaigns/{e.CampaignId}");
-            w.WriteString("type", e.Type);
-            w.WriteString("subject", e.Subject);
-            w.WriteString("time", OutboxEvent.InstantText(e.Time));
-            w.WriteString("datacontenttype", "application/json");
-            w.WriteString("sequence", sequence.ToString("D12", System.Globalization.CultureInfo.InvariantCulture));
-            w.WriteString("workspace", e.AccountId);
-            w.WriteString("campaignid", e.CampaignId);
-            w.WritePropertyName("data");
-            w.WriteRawValue(DataWithCampaign(e, campaignName), skipInputValidation: true);
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        var buffer = Reset(ref t_envelope, ref t_envelopeWriter, out var w);
+        w.WriteStartObject();
+        w.WriteString("specversion", "1.0");
+        w.WriteString("id", e.Id);
+        w.WriteString("source", $"/workspaces/{e.AccountId}/campaigns/{e.CampaignId}");
+        w.WriteString("type", e.Type);
+        w.WriteString("subject", e.Subject);
+        w.WriteString("time", OutboxEvent.InstantText(e.Time));
+        w.WriteString("datacontenttype", "application/json");
+        Span<char> digits = stackalloc char[20];
+        sequence.TryFormat(digits, out var length, "D12", CultureInfo.InvariantCulture);
+        w.WriteString("sequence", digits[..length]);
+        w.WriteString("workspace", e.AccountId);
+        w.WriteString("campaignid", e.CampaignId);
+        w.WritePropertyName("data");
+        w.WriteRawValue(DataWithCampaign(e, campaignName), skipInputValidation: true);
+        w.WriteEndObject();
+        w.Flush();
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>
-    /// The event's data object with <c>campaign_id</c> and <c>campaign_name</c> first: spliced as text, not parsed and
-    /// written again (the data is the compact JSON object the app serialized itself), which is most of the cost of an
-    /// envelope.
+    /// The event's data object with <c>campaign_id</c> and <c>campaign_name</c> first: spliced, not parsed and written
+    /// again (the data is the compact JSON object the app serialized itself), which is most of the cost of an envelope.
+    /// The span is valid until the next call on this thread.
     /// </summary>
-    private static string DataWithCampaign(OutboxEvent e, string? campaignName)
+    private static ReadOnlySpan<byte> DataWithCampaign(OutboxEvent e, string? campaignName)
     {
-        var head = $"{{\"campaign_id\":{JsonSerializer.Serialize(e.CampaignId)},\"campaign_name\":{(campaignName is null ? "null" : JsonSerializer.Serialize(campaignName))}";
         var data = e.Data.AsSpan().Trim();
         if (data.Length < 2 || data[0] != '{' || data[^1] != '}')
             throw new FormatException($"event {e.Id}: data is not a JSON object");
+        var buffer = Reset(ref t_data, ref t_dataWriter, out var w);
+        w.WriteStartObject();
+        w.WriteString("campaign_id", e.CampaignId);
+        if (campaignName is null)
+            w.WriteNull("campaign_name");
+        else
+            w.WriteString("campaign_name", campaignName);
+        w.Flush(); // the object stays open: the data's own members follow as they are
         var rest = data[1..].TrimStart();
-        return rest.Length == 1 ? head + "}" : string.Concat(head, ",", rest);
+        if (rest.Length > 1)
+            Append(buffer, ",");
+        Append(buffer, rest);
+        return buffer.WrittenSpan;
+    }
+
+    private static ArrayBufferWriter<byte> Reset(ref ArrayBufferWriter<byte>? buffer, ref Utf8JsonWriter? writer, out Utf8JsonWriter w)
+    {
+        buffer ??= new ArrayBufferWriter<byte>(2048);
+        buffer.ResetWrittenCount();
+        writer ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
+        w = writer;
+        return buffer;
+    }
+
+    private static void Append(ArrayBufferWriter<byte> buffer, ReadOnlySpan<char> text)
+    {
+        var written = Encoding.UTF8.GetBytes(text, buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length)));
+        buffer.Advance(written);
     }
 }

@@ -10,9 +10,12 @@ namespace Campaigns.Functions.Integration.Events;
 /// One event of a campaign's stream: its place (<see cref="Sequence"/>, from 1), and the CloudEvent as sent.
 /// <see cref="AppendedAt"/> is when the relay appended it (set on events read back from the stream).
 /// </summary>
-internal sealed record StreamEvent(long Sequence, string Id, string Type, string AccountId, string CampaignId, Instant Time, string Body)
+internal sealed record StreamEvent(long Sequence, string Id, string Type, string AccountId, string CampaignId, Instant Time, byte[] Utf8Body)
 {
     public Instant? AppendedAt { get; init; }
+
+    /// <summary>The CloudEvent as text (the stream and every destination take <see cref="Utf8Body"/> as it is).</summary>
+    public string Body => Encoding.UTF8.GetString(Utf8Body);
 }
 
 /// <summary>The stream's head: the next sequence number, and the relay's lease (one relay appends at a time).</summary>
@@ -90,7 +93,7 @@ internal sealed class EventStreamStore(CampaignTables tables)
         var bytes = 0;
         foreach (var e in events)
         {
-            var size = Encoding.UTF8.GetByteCount(e.Body) + e.Id.Length + e.Type.Length + 32; // with framing
+            var size = Size(e);
             if (page.Count > 0 && (page.Count == PageEvents || bytes + size > PageBytes))
             {
                 yield return page;
@@ -103,9 +106,12 @@ internal sealed class EventStreamStore(CampaignTables tables)
             yield return page;
     }
 
+    /// <summary>An event's bytes in a page, with its framing (ids and types are ASCII).</summary>
+    private static int Size(StreamEvent e) => e.Utf8Body.Length + e.Id.Length + e.Type.Length + 32;
+
     private static TableEntity PageEntity(string campaignId, string accountId, List<StreamEvent> page, Instant now)
     {
-        using var buffer = new MemoryStream();
+        using var buffer = new MemoryStream(page.Sum(Size));
         using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
         {
             foreach (var e in page)
@@ -114,7 +120,8 @@ internal sealed class EventStreamStore(CampaignTables tables)
                 writer.Write(e.Id);
                 writer.Write(e.Type);
                 writer.Write(e.Time.ToUnixTimeTicks());
-                writer.Write(e.Body);
+                writer.Write7BitEncodedInt(e.Utf8Body.Length); // as BinaryWriter writes a string: its UTF-8 length, then the bytes
+                writer.Write(e.Utf8Body);
             }
         }
         var entity = new TableEntity(campaignId, PageKey(page[^1].Sequence))
@@ -145,7 +152,7 @@ internal sealed class EventStreamStore(CampaignTables tables)
                 var id = reader.ReadString();
                 var type = reader.ReadString();
                 var time = Instant.FromUnixTimeTicks(reader.ReadInt64());
-                var body = reader.ReadString();
+                var body = reader.ReadBytes(reader.Read7BitEncodedInt());
                 if (sequence > after)
                     events.Add(new StreamEvent(sequence, id, type, account, campaignId, time, body) { AppendedAt = appendedAt });
             }

@@ -107,8 +107,8 @@ internal sealed partial class WebhookFanOut(
         var at = Now;
         var attempt = cursor.FailedAttempts + 1;
         var sent = hook.BatchSize == 1
-            ? await sender.SendAsync(hook, unit[0].Id, unit[0].Type, Encoding.UTF8.GetBytes(unit[0].Body), at, cancellationToken)
-            : await sender.SendBatchAsync(hook, unit[0].Id, unit.Count, Encoding.UTF8.GetBytes("[" + string.Join(",", unit.Select(e => e.Body)) + "]"), at, cancellationToken);
+            ? await sender.SendAsync(hook, unit[0].Id, unit[0].Type, unit[0].Utf8Body, at, cancellationToken)
+            : await sender.SendBatchAsync(hook, unit[0].Id, unit.Count, JsonArray(unit), at, cancellationToken);
         void Log(string outcome, string? error, Instant? next) =>
             logged.AddRange(unit.Select(e => new DeliveryRecord(e.Id, e.Type, campaignId, attempt, sent.StatusCode, outcome, error, sent.DurationMs, at, next)));
         if (sent.Delivered)
@@ -135,4 +135,19 @@ internal sealed partial class WebhookFanOut(
 
     [LoggerMessage(EventId = 5100, Level = LogLevel.Warning, Message = "Webhook {WebhookId} gave up on event {EventId} after {Attempts} attempt(s) over 24 hours")]
     private partial void LogGaveUp(string webhookId, string eventId, int attempts);
+
+    /// <summary>The unit's CloudEvents as one JSON array, their bytes as stored.</summary>
+    private static byte[] JsonArray(List<StreamEvent> unit)
+    {
+        var array = new byte[unit.Sum(e => e.Utf8Body.Length + 1) + 1];
+        var at = 0;
+        for (var i = 0; i < unit.Count; i++)
+        {
+            array[at] = (byte)(i == 0 ? '[' : ',');
+            unit[i].Utf8Body.CopyTo(array, at + 1);
+            at += 1 + unit[i].Utf8Body.Length;
+        }
+        array[at] = (byte)']';
+        return array;
+    }
 }
