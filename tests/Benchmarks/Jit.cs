@@ -48,15 +48,6 @@ internal sealed class Jit
         return watch.Elapsed;
     }
 
-    /// <summary>Methods compiled at the moment they are first called: with DOTNET_JitStdOutFile and
-    /// DOTNET_JitDisasmSummary=1 their lines mark the measured window in the list of what was compiled.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    public static void MarkMeasuredStart() { }
-
-    /// <inheritdoc cref="MarkMeasuredStart"/>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    public static void MarkMeasuredEnd() { }
-
     private static readonly TimeSpan QuietFor = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan QuietAtMost = TimeSpan.FromSeconds(20);
 }
