@@ -42,37 +42,56 @@ internal sealed partial class BrokerDelivery(
         {
             cursor = await streams.WriteCursorAsync(cursor with { LeaseUntil = now + Duration.FromSeconds(options.LeaseSeconds) }, cancellationToken);
             appended ??= AppendedEvents.None;
-            while (!appended.EndsAt(cursor.Delivered))
+            // Each batch's cursor write goes on while the next batch is read and sent: the cursor only ever records
+            // what the broker has accepted, and its writes follow each other under its ETag. A crash (or a failed
+            // write) leaves it behind what was sent: those events go again, with the same ids.
+            var delivered = cursor.Delivered;
+            Task<StreamCursor>? writing = null;
+            try
             {
-                var reading = System.Diagnostics.Stopwatch.GetTimestamp();
-                var batch = await streams.ReadAsync(campaignId, cursor.Delivered, options.BrokerBatch, appended, cancellationToken);
-                RelayMetrics.Since(ref metrics.BrokerReadTicks, reading);
-                if (batch.Count == 0)
-                    break;
-                var outgoing = batch.Select(e => new OutgoingEvent(e.Id, e.Type, e.CampaignId, e.AccountId, e.Utf8Body)).ToList();
-                try
+                while (!appended.EndsAt(delivered))
                 {
-                    var sending = System.Diagnostics.Stopwatch.GetTimestamp();
-                    await broker.PublishAsync(outgoing, cancellationToken);
-                    RelayMetrics.Since(ref metrics.BrokerSendTicks, sending);
-                    var writing = System.Diagnostics.Stopwatch.GetTimestamp();
-                    cursor = await streams.WriteCursorAsync(cursor with { Delivered = batch[^1].Sequence, FailedAttempts = 0, FirstFailedAt = null, NextAttemptAt = null }, cancellationToken);
-                    RelayMetrics.Since(ref metrics.BrokerCursorTicks, writing);
-                }
-                catch (EventPublishException ex)
-                {
-                    var failed = cursor.FailedAttempts + 1;
-                    var wait = Duration.FromSeconds(Math.Min(options.BrokerRetryMaxSeconds, Math.Pow(2, Math.Min(failed - 1, 20))));
-                    LogBrokerFailed(campaignId, ex.AcceptedPrefix, failed, wait.TotalSeconds, ex.Message);
-                    // The retry message first: if we die after it, it still comes; if we die before it, this message is retried.
-                    await queue.ScheduleAsync(new EventWork("deliver", accountId, campaignId, Destination), wait.ToTimeSpan(), cancellationToken);
-                    cursor = await streams.WriteCursorAsync(cursor with
+                    var reading = System.Diagnostics.Stopwatch.GetTimestamp();
+                    var batch = await streams.ReadAsync(campaignId, delivered, options.BrokerBatch, appended, cancellationToken);
+                    RelayMetrics.Since(ref metrics.BrokerReadTicks, reading);
+                    if (batch.Count == 0)
+                        break;
+                    var outgoing = batch.Select(e => new OutgoingEvent(e.Id, e.Type, e.CampaignId, e.AccountId, e.Utf8Body)).ToList();
+                    try
                     {
-                        Delivered = ex.AcceptedPrefix > 0 ? batch[ex.AcceptedPrefix - 1].Sequence : cursor.Delivered,
-                        FailedAttempts = failed, FirstFailedAt = cursor.FirstFailedAt ?? now, NextAttemptAt = Now + wait,
-                    }, cancellationToken);
-                    break;
+                        var sending = System.Diagnostics.Stopwatch.GetTimestamp();
+                        await broker.PublishAsync(outgoing, cancellationToken);
+                        RelayMetrics.Since(ref metrics.BrokerSendTicks, sending);
+                        delivered = batch[^1].Sequence;
+                        var writingSince = System.Diagnostics.Stopwatch.GetTimestamp();
+                        cursor = writing is null ? cursor : await writing;
+                        RelayMetrics.Since(ref metrics.BrokerCursorTicks, writingSince);
+                        writing = streams.WriteCursorAsync(cursor with { Delivered = delivered, FailedAttempts = 0, FirstFailedAt = null, NextAttemptAt = null }, cancellationToken);
+                    }
+                    catch (EventPublishException ex)
+                    {
+                        if (writing is not null)
+                            (cursor, writing) = (await writing, null);
+                        var failed = cursor.FailedAttempts + 1;
+                        var wait = Duration.FromSeconds(Math.Min(options.BrokerRetryMaxSeconds, Math.Pow(2, Math.Min(failed - 1, 20))));
+                        LogBrokerFailed(campaignId, ex.AcceptedPrefix, failed, wait.TotalSeconds, ex.Message);
+                        // The retry message first: if we die after it, it still comes; if we die before it, this message is retried.
+                        await queue.ScheduleAsync(new EventWork("deliver", accountId, campaignId, Destination), wait.ToTimeSpan(), cancellationToken);
+                        cursor = await streams.WriteCursorAsync(cursor with
+                        {
+                            Delivered = ex.AcceptedPrefix > 0 ? batch[ex.AcceptedPrefix - 1].Sequence : cursor.Delivered,
+                            FailedAttempts = failed, FirstFailedAt = cursor.FirstFailedAt ?? now, NextAttemptAt = Now + wait,
+                        }, cancellationToken);
+                        break;
+                    }
                 }
+                if (writing is not null)
+                    (cursor, writing) = (await writing, null);
+            }
+            finally
+            {
+                // Left in flight only when something else failed: that failure is the one reported.
+                writing?.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             }
             await streams.WriteCursorAsync(cursor with { LeaseUntil = null }, cancellationToken);
         }
