@@ -49,5 +49,5 @@ internal sealed class Jit
     }
 
     private static readonly TimeSpan QuietFor = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan QuietAtMost = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan QuietAtMost = TimeSpan.FromSeconds(Sizes.Pick(20, 2)); // a smoke run does not wait for figures
 }

@@ -45,7 +45,8 @@ internal sealed class RelayMetrics
 ///   by <see cref="CampaignEvents.Rank"/>, then as written), and appends them under the stream's lease to the campaign's
 ///   stream, in pages, each event with its sequence number, as CloudEvents;</item>
 /// <item>deletes the rows it appended, clears the index's marks of partitions it left empty, then every destination
-///   delivers what it has not had yet.</item>
+///   delivers what it has not had yet: the broker from the pass's first committed append on, side by side with the
+///   appends that follow (<see cref="AppendedEvents.Growing"/>), the webhooks once the pass has ended.</item>
 /// </list>
 /// A crash between append and delete appends those events again on the next pass: at-least-once, the same ids.
 /// </summary>
