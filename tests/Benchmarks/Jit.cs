@@ -6,25 +6,17 @@ using System.Runtime;
 /// tier 1 on a background thread, which takes a core for seconds on two. Benchmarks compare warm figures, so they
 /// wait for the JIT to go quiet before the clock starts, and say what it compiled meanwhile.
 /// </summary>
-internal sealed class Jit
+internal sealed class Jit(long methodsAtStart, TimeSpan timeAtStart)
 {
-    private readonly long _methods;
-    private readonly TimeSpan _time;
-
-    private Jit(long methods, TimeSpan time)
-    {
-        _methods = methods;
-        _time = time;
-    }
 
     public static Jit Start() => new(JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
 
     /// <summary>Methods compiled since <see cref="Start"/>.</summary>
-    public long Methods => JitInfo.GetCompiledMethodCount() - _methods;
+    public long Methods => JitInfo.GetCompiledMethodCount() - methodsAtStart;
 
     /// <summary>Methods compiled since <see cref="Start"/>, and the time spent compiling them.</summary>
     public string Report() =>
-        $"{JitInfo.GetCompiledMethodCount() - _methods:N0} methods compiled in {(JitInfo.GetCompilationTime() - _time).TotalSeconds:F2} s";
+        $"{JitInfo.GetCompiledMethodCount() - methodsAtStart:N0} methods compiled in {(JitInfo.GetCompilationTime() - timeAtStart).TotalSeconds:F2} s";
 
     /// <summary>
     /// Waits until no method has been compiled for <see cref="QuietFor"/> (at most <see cref="QuietAtMost"/>), and

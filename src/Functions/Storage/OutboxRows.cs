@@ -112,7 +112,7 @@ internal static class OutboxRows
         var campaign = entity.GetString("CampaignId")!;
         var count = entity.GetInt32("Count") ?? 0;
         var events = new List<OutboxEvent>(count);
-        using var reader = new BinaryReader(new MemoryStream(PackedColumns.Read(entity)), Encoding.UTF8);
+        using var reader = new BinaryReader(PackedColumns.OpenRead(entity), Encoding.UTF8);
         for (var i = 0; i < count; i++)
         {
             var id = reader.ReadString();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using Azure.Data.Tables;
 
@@ -37,32 +38,47 @@ internal static class PackedColumns
             yield return entity.GetBinary($"E{i}") ?? [];
     }
 
-    /// <summary>Writes <paramref name="bytes"/> Brotli-compressed (fastest quality), marked so that <see cref="Read"/> expands them.</summary>
+    /// <summary>Writes <paramref name="bytes"/> Brotli-compressed (fastest quality), marked so that <see cref="OpenRead"/> expands them.</summary>
     public static void WriteCompressed(TableEntity entity, ReadOnlySpan<byte> bytes)
     {
-        var compressed = new byte[BrotliEncoder.GetMaxCompressedLength(bytes.Length)];
-        if (!BrotliEncoder.TryCompress(bytes, compressed, out var length, quality: 1, window: 22))
-            throw new InvalidOperationException("Brotli could not compress the payload");
-        entity["Codec"] = "br";
-        Write(entity, compressed.AsSpan(0, length));
+        // A pooled buffer: a page's worst case is a quarter of a megabyte, which would be a large-object allocation
+        // for every page written (the chunks written are copies).
+        var compressed = ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(bytes.Length));
+        try
+        {
+            if (!BrotliEncoder.TryCompress(bytes, compressed, out var length, quality: 1, window: 22))
+                throw new InvalidOperationException("Brotli could not compress the payload");
+            entity["Codec"] = "br";
+            Write(entity, compressed.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(compressed);
+        }
     }
 
-    /// <summary>The whole payload of a row written by <see cref="Write"/> or <see cref="WriteCompressed"/>.</summary>
-    public static byte[] Read(TableEntity entity)
+    /// <summary>The whole payload of a row written by <see cref="Write"/> or <see cref="WriteCompressed"/>, to read from (not copied again).</summary>
+    public static MemoryStream OpenRead(TableEntity entity)
     {
         var parts = Chunks(entity).ToList();
-        var all = new byte[parts.Sum(p => p.Length)];
-        var at = 0;
-        foreach (var part in parts)
+        byte[] all;
+        if (parts.Count == 1)
+            all = parts[0];
+        else
         {
-            part.CopyTo(all, at);
-            at += part.Length;
+            all = new byte[parts.Sum(p => p.Length)];
+            var at = 0;
+            foreach (var part in parts)
+            {
+                part.CopyTo(all, at);
+                at += part.Length;
+            }
         }
         if (entity.GetString("Codec") != "br")
-            return all;
-        using var expanded = new MemoryStream(all.Length * 6);
+            return new MemoryStream(all, writable: false);
+        var expanded = new MemoryStream(all.Length * 6);
         using (var brotli = new BrotliStream(new MemoryStream(all), CompressionMode.Decompress))
             brotli.CopyTo(expanded);
-        return expanded.ToArray();
+        return new MemoryStream(expanded.GetBuffer(), 0, (int)expanded.Length, writable: false);
     }
 }

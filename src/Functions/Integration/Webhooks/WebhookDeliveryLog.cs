@@ -112,7 +112,7 @@ internal sealed class WebhookDeliveryLog(CampaignTables tables, IRetentionNotes 
     private static IEnumerable<LoggedDelivery> FromEntity(TableEntity row)
     {
         var count = row.GetInt32("Count") ?? 0;
-        using var reader = new BinaryReader(new MemoryStream(PackedColumns.Read(row)), System.Text.Encoding.UTF8);
+        using var reader = new BinaryReader(PackedColumns.OpenRead(row), System.Text.Encoding.UTF8);
         var records = new List<LoggedDelivery>(count);
         for (var i = 0; i < count; i++)
         {
