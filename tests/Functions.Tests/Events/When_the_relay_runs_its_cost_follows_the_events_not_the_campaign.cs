@@ -66,11 +66,7 @@ public sealed class When_the_relay_runs_its_cost_follows_the_events_not_the_camp
     public async Task A_pass_delivers_what_it_appended_from_memory_without_reading_the_stream_back()
     {
         await using var receiver = await Webhooks.WebhookReceiver.StartAsync();
-        var (client, key) = await app.NewAccountAsync();
-        var account = await app.AccountOfAsync(key);
-        var hook = await client.PostAsJsonAsync("/v1/webhooks", new { url = receiver.Url().ToString(), secret = "whsec_memory_0123456789abcdef" });
-        Assert.Equal(System.Net.HttpStatusCode.Created, hook.StatusCode);
-        var id = await Scenario.CreateAsync(client, [Scenario.Contact(Scenario.NewYork(1))]);
+        var (account, id) = await SubscribedCampaignAsync(receiver, "whsec_memory_0123456789abcdef");
         await app.WriteShardEventsAsync(account, id, shard: 0, count: 40);
         app.Clock.Advance(TimeSpan.FromSeconds(2));
 
@@ -88,11 +84,7 @@ public sealed class When_the_relay_runs_its_cost_follows_the_events_not_the_camp
     public async Task The_sweep_resumes_an_owed_delivery_of_an_active_campaign_in_its_minute_and_leaves_it_alone_in_the_others()
     {
         await using var receiver = await Webhooks.WebhookReceiver.StartAsync();
-        var (client, key) = await app.NewAccountAsync();
-        var account = await app.AccountOfAsync(key);
-        var hook = await client.PostAsJsonAsync("/v1/webhooks", new { url = receiver.Url().ToString(), secret = "whsec_sweep_0123456789abcdef" });
-        Assert.Equal(System.Net.HttpStatusCode.Created, hook.StatusCode);
-        var id = await Scenario.CreateAsync(client, [Scenario.Contact(Scenario.NewYork(1))]);
+        var (account, id) = await SubscribedCampaignAsync(receiver, "whsec_sweep_0123456789abcdef");
         app.Clock.Advance(TimeSpan.FromSeconds(2));
         receiver.Respond = http => { http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable; return Task.CompletedTask; };
         await Relay.RelayAsync(account, id, CancellationToken.None);
@@ -203,5 +195,15 @@ public sealed class When_the_relay_runs_its_cost_follows_the_events_not_the_camp
         var stream = await app.Service<EventStreamStore>().ReadAsync(id, 0, 100, CancellationToken.None);
         Assert.Equal(["campaign.created", "campaign.stopped", "contact.resolved"], stream.Select(e => e.Type));
         Assert.Equal(late.Id, stream[^1].Id);
+    }
+
+    /// <summary>A new account whose webhook is <paramref name="receiver"/>, and a one-contact campaign of it.</summary>
+    private async Task<(string Account, string CampaignId)> SubscribedCampaignAsync(Webhooks.WebhookReceiver receiver, string secret)
+    {
+        var (client, key) = await app.NewAccountAsync();
+        var account = await app.AccountOfAsync(key);
+        var hook = await client.PostAsJsonAsync("/v1/webhooks", new { url = receiver.Url().ToString(), secret });
+        Assert.Equal(System.Net.HttpStatusCode.Created, hook.StatusCode);
+        return (account, await Scenario.CreateAsync(client, [Scenario.Contact(Scenario.NewYork(1))]));
     }
 }

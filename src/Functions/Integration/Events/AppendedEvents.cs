@@ -67,15 +67,6 @@ internal sealed class AppendedEvents
         grown.TrySetResult();
     }
 
-    public int Count
-    {
-        get
-        {
-            lock (_gate)
-                return _events.Count;
-        }
-    }
-
     /// <summary>
     /// True when a destination that has had every event up to <paramref name="delivered"/> has had all of these and
     /// the pass has ended: the stream ended there when the pass appended, so its deliverer stops without reading on. An

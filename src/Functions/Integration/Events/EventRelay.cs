@@ -125,8 +125,7 @@ internal sealed partial class EventRelay(
         appended.Complete();
         if (!moved)
         {
-            if (sending is not null)
-                await sending;
+            await (sending ?? Task.CompletedTask); // what the pass appended before it lost the stream still goes
             return;
         }
         using (StorageRequestCounter.Scope("delivery"))
