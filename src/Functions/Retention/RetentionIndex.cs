@@ -72,6 +72,10 @@ internal sealed class RetentionIndex(TableServiceClient service, StorageOptions 
     /// stream may expire), <c>upload.completed</c> and <c>upload.failed</c> the upload (its files may). Once per target,
     /// at its latest event.
     /// </summary>
+    /// <summary>Whether an event of <paramref name="type"/> may make a note (<see cref="NotesFor"/>): the others need not be read.</summary>
+    public static bool MayNote(string type) =>
+        type is EventTypes.CampaignCompleted or EventTypes.CampaignStopped or EventTypes.UploadCompleted or EventTypes.UploadFailed;
+
     public static IReadOnlyList<(string Kind, string AccountId, string Target, Instant At)> NotesFor(IEnumerable<OutboxEvent> events) =>
         events.Select(e => e.Type switch
             {

@@ -106,24 +106,7 @@ internal static class OutboxRows
     }
 
     /// <summary>The events of an outbox row, in the order its transaction made them.</summary>
-    public static List<OutboxEvent> Events(TableEntity entity)
-    {
-        var account = entity.GetString("Account")!;
-        var campaign = entity.GetString("CampaignId")!;
-        var count = entity.GetInt32("Count") ?? 0;
-        var events = new List<OutboxEvent>(count);
-        using var reader = new BinaryReader(PackedColumns.OpenRead(entity), Encoding.UTF8);
-        for (var i = 0; i < count; i++)
-        {
-            var id = reader.ReadString();
-            var type = reader.ReadString();
-            var time = Instant.FromUnixTimeTicks(reader.ReadInt64());
-            var subject = reader.ReadString();
-            var data = reader.ReadString();
-            events.Add(new OutboxEvent(id, type, time, account, campaign, subject, data));
-        }
-        return events;
-    }
+    public static List<OutboxEvent> Events(TableEntity entity) => PackedOutboxRow.Read(entity).DecodeAll();
 }
 
 /// <summary>A transaction with outbox rows in <see cref="Partition"/> is about to commit, or has: what the signal needs.</summary>

@@ -94,4 +94,43 @@ public class AppendedEventsTests
         growing.Complete();
         Assert.Throws<InvalidOperationException>(() => growing.Add([At(11)]));
     }
+
+    [Fact]
+    public async Task With_the_broker_as_its_only_reader_a_pass_lets_go_of_what_was_sent_and_an_asker_for_it_reads_the_stream()
+    {
+        var growing = AppendedEvents.Growing(keepAll: Task.FromResult(false));
+        growing.Add([At(10), At(11), At(12)]);
+        growing.Sent(11);
+        Assert.Null(growing.After(9, 100)); // let go: from the stream
+        Assert.Null(growing.After(10, 100));
+        Assert.Equal([12L], growing.After(11, 100)!.Select(e => e.Sequence));
+
+        growing.Add([At(13), At(14)]); // appends go on after a release
+        growing.Sent(13);
+        Assert.Equal([14L], (await growing.AfterAsync(13, 100, CancellationToken.None))!.Select(e => e.Sequence));
+        growing.Sent(14);
+        var waiting = growing.AfterAsync(14, 100, CancellationToken.None); // at the end: waits for the next append
+        Assert.False(waiting.IsCompleted);
+        growing.Add([At(15)]);
+        Assert.Equal([15L], (await waiting)!.Select(e => e.Sequence));
+        Assert.Throws<ArgumentException>(() => growing.Add([At(17)])); // still consecutive after the front is dropped
+        growing.Complete();
+        Assert.True(growing.EndsAt(15));
+        Assert.False(growing.EndsAt(14));
+    }
+
+    [Fact]
+    public void A_pass_whose_webhooks_are_not_listed_yet_or_read_it_keeps_everything_it_appended()
+    {
+        var listing = new TaskCompletionSource<bool>();
+        var unknown = AppendedEvents.Growing(listing.Task);
+        unknown.Add([At(10), At(11)]);
+        unknown.Sent(11);
+        Assert.Equal([10L, 11], unknown.After(9, 100)!.Select(e => e.Sequence));
+
+        var withWebhooks = AppendedEvents.Growing(Task.FromResult(true));
+        withWebhooks.Add([At(10), At(11)]);
+        withWebhooks.Sent(11);
+        Assert.Equal([10L, 11], withWebhooks.After(9, 100)!.Select(e => e.Sequence));
+    }
 }

@@ -13,13 +13,24 @@ namespace Campaigns.Functions.Integration.Events;
 /// of what is appended until the pass adds more or is <see cref="Complete"/>. Nothing reaches a destination before it is
 /// in the stream.
 /// </para>
+/// <para>
+/// A pass whose account has no webhook has one reader, the broker's deliverer: its set lets go of what that deliverer
+/// has sent (<see cref="Sent"/>), so a pass of thousands of events holds only the appends between the one being
+/// written and the one being sent, not all it has appended until it ends (which kept the whole pass alive through
+/// every garbage collection and made most of them gen-1 ones). A reader that asks for released events is answered
+/// <c>null</c> and reads the stream, as any reader behind the set does.
+/// </para>
 /// </summary>
 internal sealed class AppendedEvents
 {
     public static readonly AppendedEvents None = new([]);
 
-    private readonly List<StreamEvent> _events;
+    // Events from _first on; the first _released of them have been let go (null), see Sent.
+    private readonly List<StreamEvent?> _events;
+    private readonly Task<bool> _keep; // false once known: the broker's deliverer is the only reader
     private readonly object _gate = new();
+    private long _first;
+    private int _released;
     private bool _complete;
     private TaskCompletionSource _grown = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -28,13 +39,21 @@ internal sealed class AppendedEvents
     {
         Consecutive(events, events.Count > 0 ? events[0].Sequence : 0);
         _events = [.. events];
+        _first = events.Count > 0 ? events[0].Sequence : 0;
+        _keep = KeepAll;
         _complete = true;
     }
 
-    private AppendedEvents() => _events = [];
+    private AppendedEvents(Task<bool> keep) => (_events, _keep) = ([], keep);
 
-    /// <summary>An empty set a pass adds to as it appends (<see cref="Add"/>), until <see cref="Complete"/>.</summary>
-    public static AppendedEvents Growing() => new();
+    private static readonly Task<bool> KeepAll = Task.FromResult(true);
+
+    /// <summary>
+    /// An empty set a pass adds to as it appends (<see cref="Add"/>), until <see cref="Complete"/>. When
+    /// <paramref name="keepAll"/> has answered false, its only reader is the broker's deliverer and what that has sent
+    /// is let go; until it has answered, everything is kept.
+    /// </summary>
+    public static AppendedEvents Growing(Task<bool>? keepAll = null) => new(keepAll ?? KeepAll);
 
     /// <summary>Adds the events of an append that has committed; they follow the last ones added.</summary>
     public void Add(IReadOnlyList<StreamEvent> chunk)
@@ -46,11 +65,37 @@ internal sealed class AppendedEvents
         {
             if (_complete)
                 throw new InvalidOperationException("The pass has ended: nothing more is appended by it.");
-            Consecutive(chunk, _events.Count == 0 ? chunk[0].Sequence : _events[^1].Sequence + 1);
+            if (_events.Count == 0)
+                _first = chunk[0].Sequence;
+            Consecutive(chunk, _first + _events.Count);
             _events.AddRange(chunk);
             (grown, _grown) = (_grown, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         }
         grown.TrySetResult();
+    }
+
+    /// <summary>
+    /// The broker's deliverer has sent every event up to <paramref name="delivered"/>: in a set that does not keep
+    /// all, those are let go (asked for again, they are read from the stream).
+    /// </summary>
+    public void Sent(long delivered)
+    {
+        if (!_keep.IsCompletedSuccessfully || _keep.Result)
+            return;
+        lock (_gate)
+        {
+            var upTo = (int)Math.Clamp(delivered + 1 - _first, 0, _events.Count);
+            for (var i = _released; i < upTo; i++)
+                _events[i] = null;
+            _released = Math.Max(_released, upTo);
+            if (_released > 0 && _released * 2 >= _events.Count)
+            {
+                // Drop the released front once it is most of the list, so the list itself does not grow with the pass.
+                _events.RemoveRange(0, _released);
+                _first += _released;
+                _released = 0;
+            }
+        }
     }
 
     /// <summary>The pass appends nothing more (it ended, or failed): a deliverer waiting at the end stops there.</summary>
@@ -101,7 +146,7 @@ internal sealed class AppendedEvents
             {
                 if (_complete)
                     return EndsAtLocked(after) ? [] : AfterLocked(after, take);
-                if (_events.Count > 0 && after + 1 != _events[0].Sequence + _events.Count)
+                if (_events.Count > 0 && after + 1 != Next)
                     return AfterLocked(after, take);
                 grown = _grown.Task;
             }
@@ -109,16 +154,18 @@ internal sealed class AppendedEvents
         }
     }
 
-    private bool EndsAtLocked(long delivered) => _complete && _events.Count > 0 && delivered == _events[^1].Sequence;
+    private long Next => _first + _events.Count; // the sequence after the last added
+
+    private bool EndsAtLocked(long delivered) => _complete && _events.Count > 0 && delivered == Next - 1;
 
     private List<StreamEvent>? AfterLocked(long after, int take)
     {
         if (_events.Count == 0)
             return null;
-        var start = after + 1 - _events[0].Sequence;
-        if (start < 0 || start >= _events.Count)
+        var start = after + 1 - _first;
+        if (start < _released || start >= _events.Count)
             return null;
-        return _events.GetRange((int)start, (int)Math.Min(take, _events.Count - start));
+        return _events.GetRange((int)start, (int)Math.Min(take, _events.Count - start))!;
     }
 
     private static void Consecutive(IReadOnlyList<StreamEvent> events, long first)

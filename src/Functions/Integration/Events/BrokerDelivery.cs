@@ -63,6 +63,7 @@ internal sealed partial class BrokerDelivery(
                         await broker.PublishAsync(outgoing, cancellationToken);
                         RelayMetrics.Since(ref metrics.BrokerSendTicks, sending);
                         delivered = batch[^1].Sequence;
+                        appended.Sent(delivered);
                         var writingSince = System.Diagnostics.Stopwatch.GetTimestamp();
                         cursor = writing is null ? cursor : await writing;
                         RelayMetrics.Since(ref metrics.BrokerCursorTicks, writingSince);

@@ -21,17 +21,25 @@ internal static class CloudEventJson
     [ThreadStatic] private static Utf8JsonWriter? t_envelopeWriter;
     [ThreadStatic] private static ArrayBufferWriter<byte>? t_data;
     [ThreadStatic] private static Utf8JsonWriter? t_dataWriter;
+    // Events come in runs of one campaign, and a transaction's events share one instant: the last source and time text
+    // are kept per thread and reused while they still apply.
+    [ThreadStatic] private static (string Account, string Campaign, string Source)? t_source;
+    [ThreadStatic] private static (NodaTime.Instant Time, string Text)? t_time;
+
+    // The envelope is JSON for machines (never embedded in HTML): only what JSON requires is escaped, so a subject's
+    // '+' stays '+'. The data object is written as the app serialized it.
+    private static readonly JsonWriterOptions EnvelopeOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static byte[] Build(OutboxEvent e, long sequence, string? campaignName)
     {
-        var buffer = Reset(ref t_envelope, ref t_envelopeWriter, out var w);
+        var buffer = Reset(ref t_envelope, ref t_envelopeWriter, out var w, EnvelopeOptions);
         w.WriteStartObject();
         w.WriteString("specversion", "1.0");
         w.WriteString("id", e.Id);
-        w.WriteString("source", $"/workspaces/{e.AccountId}/campaigns/{e.CampaignId}");
+        w.WriteString("source", SourceOf(e));
         w.WriteString("type", e.Type);
         w.WriteString("subject", e.Subject);
-        w.WriteString("time", OutboxEvent.InstantText(e.Time));
+        w.WriteString("time", TimeTextOf(e));
         w.WriteString("datacontenttype", "application/json");
         Span<char> digits = stackalloc char[20];
         sequence.TryFormat(digits, out var length, "D12", CultureInfo.InvariantCulture);
@@ -70,11 +78,26 @@ internal static class CloudEventJson
         return buffer.WrittenSpan;
     }
 
-    private static ArrayBufferWriter<byte> Reset(ref ArrayBufferWriter<byte>? buffer, ref Utf8JsonWriter? writer, out Utf8JsonWriter w)
+    private static string SourceOf(OutboxEvent e)
+    {
+        if (t_source is not { } cached || cached.Account != e.AccountId || cached.Campaign != e.CampaignId)
+            t_source = cached = (e.AccountId, e.CampaignId, $"/workspaces/{e.AccountId}/campaigns/{e.CampaignId}");
+        return cached.Source;
+    }
+
+    private static string TimeTextOf(OutboxEvent e)
+    {
+        if (t_time is not { } cached || cached.Time != e.Time)
+            t_time = cached = (e.Time, OutboxEvent.InstantText(e.Time));
+        return cached.Text;
+    }
+
+    private static ArrayBufferWriter<byte> Reset(ref ArrayBufferWriter<byte>? buffer, ref Utf8JsonWriter? writer, out Utf8JsonWriter w,
+        JsonWriterOptions options = default)
     {
         buffer ??= new ArrayBufferWriter<byte>(2048);
         buffer.ResetWrittenCount();
-        writer ??= new Utf8JsonWriter(buffer);
+        writer ??= new Utf8JsonWriter(buffer, options);
         writer.Reset(buffer);
         w = writer;
         return buffer;

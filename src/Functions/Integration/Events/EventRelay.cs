@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using Campaigns.Domain.Events;
+using Campaigns.Functions.Integration.Webhooks;
 using Campaigns.Functions.Retention;
 using Campaigns.Functions.Storage;
 using NodaTime;
@@ -12,9 +13,14 @@ internal interface IWebhookFanOut
 {
     /// <summary>
     /// Delivers what each of the account's webhooks has not had yet, in order; <paramref name="only"/> limits it to one
-    /// webhook; <paramref name="appended"/> are events a relay pass has just appended (sent from memory, not read back).
+    /// webhook; <paramref name="appended"/> are events a relay pass has just appended (sent from memory, not read back);
+    /// <paramref name="targets"/> the account's webhooks as the pass listed them (listed here when not given).
     /// </summary>
-    Task DeliverAsync(string accountId, string campaignId, string? only, CancellationToken cancellationToken, AppendedEvents? appended = null);
+    Task DeliverAsync(string accountId, string campaignId, string? only, CancellationToken cancellationToken, AppendedEvents? appended = null,
+        IReadOnlyList<Webhook>? targets = null);
+
+    /// <summary>The account's webhooks.</summary>
+    Task<IReadOnlyList<Webhook>> ListAsync(string accountId, CancellationToken cancellationToken);
 }
 
 /// <summary>What the relay and the broker's deliverer have done since start, and where their time went (Stopwatch ticks): for the benchmarks and metrics.</summary>
@@ -89,7 +95,14 @@ internal sealed partial class EventRelay(
     /// </summary>
     public async Task RelayAsync(string accountId, string campaignId, CancellationToken cancellationToken)
     {
-        var appended = AppendedEvents.Growing();
+        // The account's webhooks, listed while the pass starts: those that exist as it starts get its events (one made
+        // later would pass over them anyway, as they happened before it). With none, the broker's deliverer is the only
+        // reader of what the pass appends, and what it has sent is let go at once (AppendedEvents.Sent).
+        Task<IReadOnlyList<Webhook>> listing;
+        using (StorageRequestCounter.Scope("delivery"))
+            listing = webhooks.ListAsync(accountId, cancellationToken);
+        var appended = AppendedEvents.Growing(listing.ContinueWith(t => !t.IsCompletedSuccessfully || t.Result.Count > 0,
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
         Task? sending = null;
         void OnAppended(IReadOnlyList<StreamEvent> events)
         {
@@ -109,6 +122,7 @@ internal sealed partial class EventRelay(
         {
             // What was appended is in the stream and may go on; the pass's failure is what the queue retries.
             appended.Complete();
+            Observe(listing);
             if (sending is not null)
             {
                 try
@@ -125,17 +139,22 @@ internal sealed partial class EventRelay(
         appended.Complete();
         if (!moved)
         {
+            Observe(listing); // the pass that holds the stream delivers
             await (sending ?? Task.CompletedTask); // what the pass appended before it lost the stream still goes
             return;
         }
         using (StorageRequestCounter.Scope("delivery"))
         {
             sending ??= broker.Enabled ? broker.DeliverAsync(accountId, campaignId, retry: false, cancellationToken, appended) : Task.CompletedTask;
-            await Task.WhenAll(sending, webhooks.DeliverAsync(accountId, campaignId, null, cancellationToken, appended));
+            await Task.WhenAll(sending, DeliverToWebhooksAsync());
         }
+
+        async Task DeliverToWebhooksAsync() => await webhooks.DeliverAsync(accountId, campaignId, null, cancellationToken, appended, await listing);
     }
 
-    private sealed record PendingRow(OutboxPartition Partition, TableClient Table, string RowKey, long TimeTicks, List<OutboxEvent> Events);
+    /// <summary>A task whose outcome no longer matters: its failure is observed, not raised.</summary>
+    private static void Observe(Task task) =>
+        task.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     /// <summary>
     /// Moves what is ready, handing each append to <paramref name="onAppended"/> once it has committed; false when
@@ -160,7 +179,8 @@ internal sealed partial class EventRelay(
         var fence = (now - Settle).ToUnixTimeTicks();
         var ready = rows.Where(r => r.TimeTicks <= fence).ToList();
         if (ready.Count > 0) // a campaign's end or an upload's, noted for retention before it is appended (a crash repeats both)
-            await retention.EventsAppendingAsync(ready.SelectMany(r => r.Events).ToList(), cancellationToken);
+            await retention.EventsAppendingAsync(ready.SelectMany(r => Enumerable.Range(0, r.Count).Where(i => RetentionIndex.MayNote(r.Packed.TypeAt(i)))
+                .Select(r.Packed.Decode)).ToList(), cancellationToken);
         if (ready.Count > 0 && !await AppendAsync(head, ready, onAppended, cancellationToken))
         {
             await queue.ScheduleAsync(new EventWork("relay", accountId, campaignId), TimeSpan.FromSeconds(1), cancellationToken);
@@ -225,7 +245,7 @@ internal sealed partial class EventRelay(
                 Interlocked.Increment(ref metrics.OutboxRowsRead);
                 if (e.GetString("CampaignId") != campaignId)
                     continue; // strict: only this campaign's rows
-                var row = new PendingRow(partition, table, e.RowKey, e.GetInt64("TimeTicks") ?? 0, OutboxRows.Events(e));
+                var row = new PendingRow(partition, table, e.RowKey, PackedOutboxRow.Read(e));
                 lock (rows)
                 {
                     if (events >= options.RelayBatch)
@@ -234,7 +254,7 @@ internal sealed partial class EventRelay(
                         return;
                     }
                     rows.Add(row);
-                    events += row.Events.Count;
+                    events += row.Count;
                 }
             }
         });
@@ -250,17 +270,12 @@ internal sealed partial class EventRelay(
     {
         var (accountId, campaignId) = (head.AccountId, head.CampaignId);
         var appending = System.Diagnostics.Stopwatch.GetTimestamp();
-        var ordered = ready
-            .SelectMany(row => row.Events.Select((e, i) => (Event: e, Row: row, Index: i)))
-            .OrderBy(x => x.Event.Time).ThenBy(x => CampaignEvents.Rank(x.Event.Type))
-            .ThenBy(x => x.Row.RowKey, StringComparer.Ordinal).ThenBy(x => x.Index)
-            .Select(x => x.Event).ToList();
         try
         {
             // The first append takes the lease with it (under the head's ETag read at the pass's start); the lease is
             // kept until the rows are deleted, so no other pass can append them again meanwhile.
             var name = (await campaigns.GetAsync(accountId, campaignId, cancellationToken))?.Campaign.Name;
-            foreach (var chunk in Chunks(ordered))
+            foreach (var chunk in PassRows.InAppends(ready))
             {
                 var now = Now;
                 var appended = chunk.Select((e, i) =>
@@ -279,37 +294,18 @@ internal sealed partial class EventRelay(
             await DeleteAsync(ready, cancellationToken);
             await streams.WriteHeadAsync(head with { LeaseUntil = null }, [], Now, cancellationToken);
             RelayMetrics.Since(ref metrics.DeleteTicks, deleting);
-            Interlocked.Add(ref metrics.EventsRelayed, ordered.Count);
+            var count = ready.Sum(r => r.Count);
+            Interlocked.Add(ref metrics.EventsRelayed, count);
             var relayedAt = Now;
             foreach (var row in ready)
                 telemetry.OutboxAge(relayedAt - Instant.FromUnixTimeTicks(row.TimeTicks));
-            LogRelayed(ordered.Count, campaignId);
+            LogRelayed(count, campaignId);
             return true;
         }
         catch (ConcurrencyConflictException)
         {
             return false; // the lease passed to another instance (ours expired): it carries on
         }
-    }
-
-    /// <summary>Appends of at most <see cref="EventStreamStore.MaxAppendEvents"/> events and about <see cref="EventStreamStore.MaxAppendBytes"/> of data.</summary>
-    private static IEnumerable<List<OutboxEvent>> Chunks(List<OutboxEvent> ordered)
-    {
-        var chunk = new List<OutboxEvent>();
-        var bytes = 0;
-        foreach (var e in ordered)
-        {
-            var size = e.Data.Length + e.Subject.Length + 400; // the envelope around the data
-            if (chunk.Count > 0 && (chunk.Count == EventStreamStore.MaxAppendEvents || bytes + size > EventStreamStore.MaxAppendBytes))
-            {
-                yield return chunk;
-                (chunk, bytes) = ([], 0);
-            }
-            chunk.Add(e);
-            bytes += size;
-        }
-        if (chunk.Count > 0)
-            yield return chunk;
     }
 
     /// <summary>Deletes relayed rows, a transaction per partition; a row already gone (a pass run twice) is skipped.</summary>

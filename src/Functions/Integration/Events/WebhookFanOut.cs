@@ -23,13 +23,15 @@ internal sealed partial class WebhookFanOut(
 
     private Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
 
-    public async Task DeliverAsync(string accountId, string campaignId, string? only, CancellationToken cancellationToken, AppendedEvents? appended = null)
+    public Task<IReadOnlyList<Webhook>> ListAsync(string accountId, CancellationToken cancellationToken) => hooks.ListAsync(accountId, cancellationToken);
+
+    public async Task DeliverAsync(string accountId, string campaignId, string? only, CancellationToken cancellationToken, AppendedEvents? appended = null,
+        IReadOnlyList<Webhook>? targets = null)
     {
-        IReadOnlyList<Webhook> targets;
         if (only is not null)
             targets = await hooks.GetAsync(accountId, only, cancellationToken) is { } hook ? [hook] : [];
         else
-            targets = await hooks.ListAsync(accountId, cancellationToken);
+            targets ??= await hooks.ListAsync(accountId, cancellationToken);
         await Task.WhenAll(targets.Select(hook => DeliverToAsync(hook, campaignId, retry: only is not null, appended ?? AppendedEvents.None, cancellationToken)));
     }
 
