@@ -32,14 +32,16 @@ namespace Campaigns.Functions.Uploads;
 /// </remarks>
 internal sealed partial class BatchImporter(
     UploadStore uploads, UploadBlobs blobs, CampaignStore campaigns, ContactStore contacts, PhoneIndex phones, ProspectCommands prospects,
-    EngineQueues queues, UploadFaults faults, TimeProvider time, ILogger<BatchImporter> log)
+    EngineQueues queues, UploadFaults faults, UploadOptions options, TimeProvider time, ILogger<BatchImporter> log)
 {
     public const int MaxDeliveries = 5;
+    private readonly SemaphoreSlim _inFlight = new(Math.Max(1, options.ImportsInFlight));
 
     private Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
 
     public async Task HandleAsync(BatchMessage message, long dequeueCount, CancellationToken cancellationToken)
     {
+        await _inFlight.WaitAsync(cancellationToken);
         try
         {
             await ImportAsync(message, cancellationToken);
@@ -49,6 +51,10 @@ internal sealed partial class BatchImporter(
             LogGaveUp(ex, message.Upload, message.Batch, dequeueCount);
             await uploads.EndBatchAsync(message.Account, message.Upload, message.Batch, UploadStatus.Failed, ListCounts.Zero,
                 $"the batch failed {dequeueCount} times; the last error was logged ({ex.GetType().Name}). Retry the upload to run it again.", Now, cancellationToken);
+        }
+        finally
+        {
+            _inFlight.Release();
         }
     }
 

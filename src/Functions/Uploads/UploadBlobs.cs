@@ -18,6 +18,13 @@ internal sealed class UploadOptions
 
     /// <summary>Rows per batch: a batch is the rows of one contact shard, imported by one queue message.</summary>
     public int BatchRows { get; set; } = 1000;
+
+    /// <summary>
+    /// Batches one instance imports at once (<c>Uploads__ImportsInFlight</c>); the others its queue trigger has taken wait
+    /// their turn. Each import has up to 8 storage requests in flight already, so on an instance of one or two cores
+    /// more batches side by side only hold more memory at once (the host takes up to 24 messages).
+    /// </summary>
+    public int ImportsInFlight { get; set; } = 4;
 }
 
 /// <summary>
