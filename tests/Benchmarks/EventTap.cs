@@ -86,14 +86,19 @@ internal sealed class EventTap : IAsyncDisposable
             throw new InvalidOperationException($"POST /v1/webhooks: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
+    /// <summary>Longer than an outbox row waits to settle (1 s) plus the relay message's wait on its queue (at most 1 s).</summary>
+    private static readonly TimeSpan StreamQuiet = TimeSpan.FromSeconds(4);
+
     /// <summary>
-    /// Waits (at most <paramref name="wait"/>) until both destinations have every event of the campaigns' streams,
-    /// then prints the lags, p50 and p99, with how many events each destination got.
+    /// Waits (at most <paramref name="wait"/>) until both destinations have every event of the campaigns' streams and
+    /// the streams have not grown for <see cref="StreamQuiet"/> (the last events of a run may still be in the outbox
+    /// when it ends: they count too), then prints the lags, p50 and p99, with how many events each destination got.
     /// </summary>
     public async Task ReportAsync(EventStreamStore streams, IReadOnlyCollection<string> campaigns, TimeSpan wait, string indent = "  ")
     {
         var events = new List<StreamEvent>();
         var deadline = DateTimeOffset.UtcNow + wait;
+        var (lastCount, grewAt) = (-1, DateTimeOffset.UtcNow);
         while (true)
         {
             events.Clear();
@@ -108,7 +113,10 @@ internal sealed class EventTap : IAsyncDisposable
                     after = page[^1].Sequence;
                 }
             }
-            if (events.All(e => _webhook.ContainsKey(e.Id) && _broker.ContainsKey(e.Id)) || DateTimeOffset.UtcNow > deadline)
+            if (events.Count != lastCount)
+                (lastCount, grewAt) = (events.Count, DateTimeOffset.UtcNow);
+            var quiet = DateTimeOffset.UtcNow - grewAt >= StreamQuiet;
+            if ((quiet && events.All(e => _webhook.ContainsKey(e.Id) && _broker.ContainsKey(e.Id))) || DateTimeOffset.UtcNow > deadline)
                 break;
             await Task.Delay(200);
         }

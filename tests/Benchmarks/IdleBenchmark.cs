@@ -40,6 +40,7 @@ internal static class IdleBenchmark
         var looksBefore = Interlocked.Read(ref metrics.Looks);
         var sleeping = await MeasureAsync(app, window);
         Console.WriteLine($"    host: {sleeping.Kinds}");
+        Console.WriteLine($"    app: {sleeping.AppKinds}");
         Console.WriteLine($"    looks during the window: {Interlocked.Read(ref metrics.Looks) - looksBefore} (none is due); {Health(app)}");
         Console.WriteLine($"idle_cost: {campaigns:N0} sleeping campaigns {sleeping.PerHour:F0} storage requests/h (app {sleeping.AppPerHour:F0}, host and " +
                           $"task hub {sleeping.HostPerHour:F0}) against {empty.PerHour:F0}/h for the same app with none, measured over {window.TotalSeconds:F0} s each: " +
@@ -48,7 +49,7 @@ internal static class IdleBenchmark
         await StopAppAsync(app, client, connection, prefix);
     }
 
-    private sealed record Rate(double AppPerHour, double HostPerHour, string Kinds)
+    private sealed record Rate(double AppPerHour, double HostPerHour, string Kinds, string AppKinds)
     {
         public double PerHour => AppPerHour + HostPerHour;
     }
@@ -57,13 +58,14 @@ internal static class IdleBenchmark
     {
         var counter = app.Services.GetRequiredService<StorageRequestCounter>();
         var tally = app.Host.StorageRequests!;
-        var (appBefore, hostBefore, kindsBefore) = (counter.Requests, tally.Requests, tally.ByKind.ToDictionary());
+        var (appBefore, hostBefore, kindsBefore, appKindsBefore) = (counter.Requests, tally.Requests, tally.ByKind.ToDictionary(), counter.ByKind.ToDictionary());
         var watch = Stopwatch.StartNew();
         await Task.Delay(window);
         var hours = watch.Elapsed.TotalHours;
-        var kinds = string.Join(", ", tally.ByKind.Select(k => (k.Key, Count: k.Value - kindsBefore.GetValueOrDefault(k.Key)))
-            .Where(k => k.Count > 0).OrderByDescending(k => k.Count).Take(8).Select(k => $"{k.Count / hours:F0}/h {k.Key}"));
-        return new Rate((counter.Requests - appBefore) / hours, (tally.Requests - hostBefore) / hours, kinds);
+        string Top(IReadOnlyDictionary<string, long> now, Dictionary<string, long> before) => string.Join(", ", now
+            .Select(k => (k.Key, Count: k.Value - before.GetValueOrDefault(k.Key))).Where(k => k.Count > 0).OrderByDescending(k => k.Count).Take(8)
+            .Select(k => $"{k.Count / hours:F0}/h {k.Key}"));
+        return new Rate((counter.Requests - appBefore) / hours, (tally.Requests - hostBefore) / hours, Top(tally.ByKind, kindsBefore), Top(counter.ByKind, appKindsBefore));
     }
 
     private static string ScheduledJson(int i, DateTime start) =>
