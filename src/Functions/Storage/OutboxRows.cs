@@ -104,9 +104,6 @@ internal static class OutboxRows
         PackedColumns.WriteCompressed(entity, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         return entity;
     }
-
-    /// <summary>The events of an outbox row, in the order its transaction made them.</summary>
-    public static List<OutboxEvent> Events(TableEntity entity) => PackedOutboxRow.Read(entity).DecodeAll();
 }
 
 /// <summary>A transaction with outbox rows in <see cref="Partition"/> is about to commit, or has: what the signal needs.</summary>

@@ -21,7 +21,7 @@ public sealed class OutboxRowsTests
 
         Assert.True(OutboxRows.IsOutboxRow(action));
         Assert.Equal(("acct_1", "cmp_1"), OutboxRows.Owner(action.Entity));
-        Assert.Equal(events, OutboxRows.Events((TableEntity)action.Entity));
+        Assert.Equal(events, PackedOutboxRow.Read((TableEntity)action.Entity).DecodeAll());
     }
 
     [Fact]
